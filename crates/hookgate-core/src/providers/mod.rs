@@ -1,0 +1,149 @@
+//! Provider presets: one file per provider, each stating exactly what is signed, how, and where
+//! the delivery id, event type and timestamp come from (`../shared/CONTRACT.md` §2 and §3).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::scheme::Scheme;
+
+pub mod github;
+pub mod pollybot;
+pub mod primebot;
+pub mod promptha;
+pub mod sendpilot;
+pub mod shopify;
+pub mod slack;
+pub mod standard_webhooks;
+pub mod stripe;
+pub mod svix;
+pub mod twabot;
+
+/// The built-in presets, by their kebab-case names.
+///
+/// ```
+/// use hookgate_core::Preset;
+/// let p: Preset = "standard-webhooks".parse().unwrap();
+/// assert_eq!(p, Preset::StandardWebhooks);
+/// assert_eq!(p.scheme().signature_header(), "webhook-signature");
+/// assert_eq!(Preset::ALL.len(), 11);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Preset {
+    /// [Standard Webhooks](standard_webhooks).
+    StandardWebhooks,
+    /// [Svix](svix).
+    Svix,
+    /// [Stripe](stripe).
+    Stripe,
+    /// [GitHub](github).
+    Github,
+    /// [Slack](slack).
+    Slack,
+    /// [Shopify](shopify).
+    Shopify,
+    /// [Prime Bot](primebot).
+    Primebot,
+    /// [Promptha](promptha).
+    Promptha,
+    /// [Pollybot](pollybot).
+    Pollybot,
+    /// [TwaBot](twabot).
+    Twabot,
+    /// [SendPilot](sendpilot).
+    Sendpilot,
+}
+
+impl Preset {
+    /// Every preset, in the order `hookgate providers` lists them.
+    pub const ALL: [Preset; 11] = [
+        Preset::StandardWebhooks,
+        Preset::Svix,
+        Preset::Stripe,
+        Preset::Github,
+        Preset::Slack,
+        Preset::Shopify,
+        Preset::Primebot,
+        Preset::Promptha,
+        Preset::Pollybot,
+        Preset::Twabot,
+        Preset::Sendpilot,
+    ];
+
+    /// The kebab-case name used by code, config and CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::StandardWebhooks => "standard-webhooks",
+            Preset::Svix => "svix",
+            Preset::Stripe => "stripe",
+            Preset::Github => "github",
+            Preset::Slack => "slack",
+            Preset::Shopify => "shopify",
+            Preset::Primebot => "primebot",
+            Preset::Promptha => "promptha",
+            Preset::Pollybot => "pollybot",
+            Preset::Twabot => "twabot",
+            Preset::Sendpilot => "sendpilot",
+        }
+    }
+
+    /// Looks a preset up by name.
+    pub fn from_name(name: &str) -> Result<Self, ConfigError> {
+        Self::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|p| p.name()).collect();
+            ConfigError::new(
+                ConfigErrorKind::UnknownPreset,
+                format!("unknown provider preset `{name}` (known: {}, or a custom scheme)", names.join(", ")),
+            )
+        })
+    }
+
+    /// The preset's scheme.
+    pub fn scheme(self) -> Scheme {
+        match self {
+            Preset::StandardWebhooks => standard_webhooks::scheme(),
+            Preset::Svix => svix::scheme(),
+            Preset::Stripe => stripe::scheme(),
+            Preset::Github => github::scheme(),
+            Preset::Slack => slack::scheme(),
+            Preset::Shopify => shopify::scheme(),
+            Preset::Primebot => primebot::scheme(),
+            Preset::Promptha => promptha::scheme(),
+            Preset::Pollybot => pollybot::scheme(),
+            Preset::Twabot => twabot::scheme(),
+            Preset::Sendpilot => sendpilot::scheme(),
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        Self::from_name(s)
+    }
+}
+
+/// Shorthand for presets' body field paths, which are known to be valid.
+pub(crate) fn path(p: &'static str) -> crate::FieldPath {
+    crate::FieldPath::parse(p).expect("preset paths are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_builds_and_round_trips_its_name() {
+        for p in Preset::ALL {
+            assert_eq!(p.scheme().name(), p.name());
+            assert_eq!(Preset::from_name(p.name()).unwrap(), p);
+        }
+    }
+}

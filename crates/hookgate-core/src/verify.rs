@@ -1,0 +1,463 @@
+//! Verification: headers + raw body + "now" in, [`Verified`] metadata or a [`VerifyError`] out.
+//! Pure and synchronous; no I/O.
+
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use ed25519_dalek::Signature;
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::error::{VerifyError, VerifyErrorKind};
+use crate::fields::{probe, FieldPath, MAX_PATHS};
+use crate::headers::{single_str, Headers};
+use crate::replay::ReplayWindow;
+use crate::scheme::{ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
+use crate::secret::{Secrets, BASE64_LENIENT};
+
+/// More signatures than this in one header is refused (400): a rotation needs two or three.
+pub const MAX_SIGNATURES: usize = 16;
+
+/// Delivery ids longer than this (in a header) are refused (400).
+pub const MAX_ID_LEN: usize = 512;
+
+/// A scheme with its secrets and replay window: decides whether one webhook is genuine.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use hookgate_core::{Preset, Verifier};
+///
+/// // Published example: GitHub's "Validating webhook deliveries".
+/// let verifier = Verifier::for_preset(Preset::Github, &["It's a Secret to Everybody"]).unwrap();
+/// let headers = [
+///     ("X-Hub-Signature-256", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
+///     ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+///     ("X-GitHub-Event", "push"),
+/// ];
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let v = verifier.verify(&headers, b"Hello, World!", now).unwrap();
+/// assert_eq!(v.delivery_id(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+/// assert_eq!(v.event_type(), Some("push"));
+///
+/// let err = verifier.verify(&headers, b"Hello, World?", now).unwrap_err();
+/// assert_eq!(err.status(), 401);
+/// ```
+#[derive(Debug)]
+pub struct Verifier {
+    scheme: Scheme,
+    secrets: Secrets,
+    window: ReplayWindow,
+    body_paths: BodyPaths,
+}
+
+/// What a verified webhook is: who it is from (which secret), and its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    delivery_id: String,
+    id_from_provider: bool,
+    event_type: Option<String>,
+    timestamp: Option<i64>,
+    secret_index: usize,
+}
+
+impl Verified {
+    /// The provider's delivery id, or `sha256:<hex>` of the signed content when it sends none.
+    pub fn delivery_id(&self) -> &str {
+        &self.delivery_id
+    }
+    /// Whether [`Self::delivery_id`] came from the provider (not the digest fallback).
+    pub fn id_from_provider(&self) -> bool {
+        self.id_from_provider
+    }
+    /// The event type, when the scheme says where it is and it was present.
+    pub fn event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+    /// The webhook's timestamp in Unix seconds, when it has one.
+    pub fn timestamp(&self) -> Option<i64> {
+        self.timestamp
+    }
+    /// Which configured secret matched (index in configuration order).
+    pub fn secret_index(&self) -> usize {
+        self.secret_index
+    }
+}
+
+/// The signature check passed: which secret matched, and what the headers said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated<'h> {
+    /// Which configured secret matched.
+    pub secret_index: usize,
+    /// The id from its header, for header-id schemes.
+    pub header_id: Option<&'h str>,
+    /// The timestamp from its header or `t=` entry.
+    pub timestamp: Option<i64>,
+    /// The timestamp exactly as sent (it is part of the signed content for some schemes).
+    pub timestamp_text: Option<&'h str>,
+}
+
+#[derive(Debug, Default)]
+struct BodyPaths {
+    paths: Vec<FieldPath>,
+    id: Option<usize>,
+    event: Vec<usize>,
+    timestamp: Option<usize>,
+}
+
+impl BodyPaths {
+    fn of(scheme: &Scheme) -> Self {
+        let mut b = BodyPaths::default();
+        let add = |p: &FieldPath, paths: &mut Vec<FieldPath>| {
+            paths.push(p.clone());
+            paths.len() - 1
+        };
+        if let IdSource::BodyField(p) = &scheme.id {
+            b.id = Some(add(p, &mut b.paths));
+        }
+        if let EventTypeSource::BodyFields(ps) = &scheme.event_type {
+            for p in ps.iter().take(2) {
+                let i = add(p, &mut b.paths);
+                b.event.push(i);
+            }
+        }
+        if let TimestampSource::BodyField(p) = &scheme.timestamp {
+            b.timestamp = Some(add(p, &mut b.paths));
+        }
+        debug_assert!(b.paths.len() <= MAX_PATHS);
+        b
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Alg {
+    Hmac,
+    Ed25519,
+}
+
+#[derive(Clone, Copy)]
+struct Candidate {
+    alg: Alg,
+    bytes: [u8; 64],
+}
+
+struct Parsed<'h> {
+    candidates: [Candidate; MAX_SIGNATURES],
+    len: usize,
+    timestamp: Option<&'h str>,
+}
+
+impl Verifier {
+    /// A verifier for `scheme` with `secrets` and the default 300 s replay window.
+    pub fn new(scheme: Scheme, secrets: impl Into<Secrets>) -> Self {
+        let body_paths = BodyPaths::of(&scheme);
+        Self { scheme, secrets: secrets.into(), window: ReplayWindow::default(), body_paths }
+    }
+
+    /// A verifier for a preset, with secrets given as configuration text (decoded as the preset
+    /// says: raw bytes, or `whsec_` base64 for Standard Webhooks and Svix).
+    pub fn for_preset<S: AsRef<str>>(preset: crate::Preset, secrets: &[S]) -> Result<Self, crate::ConfigError> {
+        let scheme = preset.scheme();
+        let secrets = Secrets::parse(scheme.secret_format(), secrets)?;
+        Ok(Self::new(scheme, secrets))
+    }
+
+    /// Replaces the replay window.
+    #[must_use]
+    pub fn with_window(mut self, window: ReplayWindow) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// The replay window.
+    pub fn window(&self) -> ReplayWindow {
+        self.window
+    }
+
+    /// The secrets.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Verifies a webhook and extracts its metadata (delivery id, event type, timestamp).
+    pub fn verify<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let auth = self.authenticate(headers, body, now)?;
+        let s = &self.scheme;
+        let found = if self.body_paths.paths.is_empty() {
+            Default::default()
+        } else {
+            let refs: Vec<&FieldPath> = self.body_paths.paths.iter().collect();
+            probe(body, &refs)
+        };
+        let take = |i: Option<usize>| i.and_then(|i| found[i].clone());
+
+        let body_id = match &s.id {
+            IdSource::BodyField(_) => take(self.body_paths.id).filter(|v| !v.is_empty()),
+            _ => None,
+        };
+        let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
+            (Some(h), _) => (h.to_owned(), true),
+            (None, Some(v)) => (v, true),
+            (None, None) => (self.digest_id("", auth.timestamp_text.unwrap_or(""), body), false),
+        };
+        let event_type = match &s.event_type {
+            EventTypeSource::None => None,
+            EventTypeSource::Header(h) => single_str(headers, h)?.filter(|v| !v.is_empty()).map(str::to_owned),
+            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| found[i].clone()),
+        };
+        let timestamp = auth.timestamp.or_else(|| take(self.body_paths.timestamp).and_then(|t| parse_any_time(&t)));
+        Ok(Verified { delivery_id, id_from_provider, event_type, timestamp, secret_index: auth.secret_index })
+    }
+
+    /// The security decision alone: signature, replay window, required headers. No body parsing.
+    pub fn authenticate<'h, H: Headers + ?Sized>(
+        &self,
+        headers: &'h H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Authenticated<'h>, VerifyError> {
+        let s = &self.scheme;
+        let sig_name: &str = &s.signature_header;
+        let raw = match single_str(headers, sig_name)? {
+            Some(v) if !v.is_empty() => v,
+            _ => return Err(VerifyError::new(VerifyErrorKind::MissingSignature).header(sig_name)),
+        };
+        let parsed = parse_signatures(s, raw)?;
+
+        let header_id = match &s.id {
+            IdSource::Header(h) => Some(match single_str(headers, h)? {
+                Some(v) if !v.is_empty() => {
+                    if v.len() > MAX_ID_LEN {
+                        return Err(VerifyError::new(VerifyErrorKind::MalformedHeader)
+                            .header(h)
+                            .detail(format!("delivery id longer than {MAX_ID_LEN} bytes")));
+                    }
+                    v
+                }
+                _ => return Err(VerifyError::new(VerifyErrorKind::MissingHeader).header(h)),
+            }),
+            _ => None,
+        };
+
+        let ts_text = match &s.timestamp {
+            TimestampSource::Header(h) => match single_str(headers, h)? {
+                Some(v) if !v.is_empty() => Some((v, &**h)),
+                _ => return Err(VerifyError::new(VerifyErrorKind::MissingHeader).header(h)),
+            },
+            TimestampSource::SignatureParam => Some((parsed.timestamp.unwrap_or_default(), sig_name)),
+            _ => None,
+        };
+        let timestamp = match ts_text {
+            Some((t, h)) => Some(parse_unix(t).ok_or_else(|| {
+                VerifyError::new(VerifyErrorKind::MalformedHeader).header(h).detail("timestamp is not Unix seconds")
+            })?),
+            None => None,
+        };
+        if let (Some(ts), true) = (timestamp, s.enforces_timestamp()) {
+            self.window.check(ts, now)?;
+        }
+
+        let id = header_id.unwrap_or("");
+        let ts = ts_text.map(|t| t.0).unwrap_or("");
+        let candidates = &parsed.candidates[..parsed.len];
+        for (index, secret) in self.secrets.iter().enumerate() {
+            if !secret.is_active(now) {
+                continue;
+            }
+            let ok = if let Some(state) = secret.hmac_state() {
+                let mut mac = state.clone();
+                self.feed(id, ts, body, |b| mac.update(b));
+                let tag = mac.finalize().into_bytes();
+                let mut ok = Choice::from(0);
+                for c in candidates.iter().filter(|c| c.alg == Alg::Hmac) {
+                    ok |= c.bytes[..32].ct_eq(&tag[..]);
+                }
+                bool::from(ok)
+            } else if let Some(key) = secret.ed25519_public() {
+                let eds = candidates.iter().filter(|c| c.alg == Alg::Ed25519);
+                let mut msg = Vec::new();
+                if eds.clone().next().is_some() {
+                    msg.reserve(id.len() + ts.len() + body.len() + 2);
+                    self.feed(id, ts, body, |b| msg.extend_from_slice(b));
+                }
+                eds.fold(false, |acc, c| acc | key.verify_strict(&msg, &Signature::from_bytes(&c.bytes)).is_ok())
+            } else {
+                false
+            };
+            if ok {
+                return Ok(Authenticated {
+                    secret_index: index,
+                    header_id,
+                    timestamp,
+                    timestamp_text: ts_text.map(|t| t.0),
+                });
+            }
+        }
+        Err(VerifyError::new(VerifyErrorKind::SignatureMismatch)
+            .header(sig_name)
+            .detail(format!("none of {} signature(s) matched an active secret", parsed.len)))
+    }
+
+    /// Feeds the signed content, piece by piece, to `sink` (no concatenation).
+    pub(crate) fn feed(&self, id: &str, ts: &str, body: &[u8], mut sink: impl FnMut(&[u8])) {
+        feed(&self.scheme, id, ts, body, &mut sink)
+    }
+
+    fn digest_id(&self, id: &str, ts: &str, body: &[u8]) -> String {
+        let mut h = Sha256::new();
+        self.feed(id, ts, body, |b| h.update(b));
+        format!("sha256:{}", hex::encode(h.finalize()))
+    }
+}
+
+pub(crate) fn feed(scheme: &Scheme, id: &str, ts: &str, body: &[u8], sink: &mut impl FnMut(&[u8])) {
+    for part in scheme.content.parts() {
+        match part {
+            ContentPart::Id => sink(id.as_bytes()),
+            ContentPart::Timestamp => sink(ts.as_bytes()),
+            ContentPart::Body => sink(body),
+            ContentPart::Literal(l) => sink(l.as_bytes()),
+        }
+    }
+}
+
+fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyError> {
+    let name: &str = &s.signature_header;
+    let malformed = |why: &'static str| VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail(why);
+    let mut out =
+        Parsed { candidates: [Candidate { alg: Alg::Hmac, bytes: [0; 64] }; MAX_SIGNATURES], len: 0, timestamp: None };
+    let push = |out: &mut Parsed<'h>, alg: Alg, enc: Encoding, text: &str| -> Result<(), VerifyError> {
+        if out.len == MAX_SIGNATURES {
+            return Err(malformed("too many signatures"));
+        }
+        let want = if alg == Alg::Hmac { 32 } else { 64 };
+        let c = &mut out.candidates[out.len];
+        c.alg = alg;
+        if !decode_exact(enc, text.trim(), &mut c.bytes[..want]) {
+            return Err(malformed(match enc {
+                Encoding::Hex => "signature is not 64 hex digits",
+                Encoding::Base64 => "signature is not base64 of the right length",
+            }));
+        }
+        out.len += 1;
+        Ok(())
+    };
+    match &s.syntax {
+        SignatureSyntax::Single { prefix, prefix_required } => {
+            let value = match raw.strip_prefix(&**prefix) {
+                Some(v) => v,
+                None if !*prefix_required => raw,
+                None => return Err(malformed("signature lacks its prefix")),
+            };
+            push(&mut out, Alg::Hmac, s.encoding, value)?;
+        }
+        SignatureSyntax::Params { timestamp_key, signature_key } => {
+            for item in raw.split(',') {
+                let (k, v) = item.trim().split_once('=').ok_or_else(|| malformed("list entry is not `key=value`"))?;
+                if k == timestamp_key {
+                    match out.timestamp {
+                        Some(prev) if prev != v => {
+                            return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader)
+                                .header(name)
+                                .detail("several different timestamps"))
+                        }
+                        _ => out.timestamp = Some(v),
+                    }
+                } else if k == signature_key {
+                    push(&mut out, Alg::Hmac, s.encoding, v)?;
+                }
+            }
+            if out.timestamp.is_none() {
+                return Err(malformed("no timestamp entry"));
+            }
+        }
+        SignatureSyntax::VersionedList => {
+            for item in raw.split_ascii_whitespace() {
+                let (version, v) = item.split_once(',').ok_or_else(|| malformed("entry is not `version,signature`"))?;
+                match version {
+                    "v1" => push(&mut out, Alg::Hmac, Encoding::Base64, v)?,
+                    "v1a" => push(&mut out, Alg::Ed25519, Encoding::Base64, v)?,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if out.len == 0 {
+        return Err(VerifyError::new(VerifyErrorKind::MissingSignature)
+            .header(name)
+            .detail("no signature of a supported version"));
+    }
+    Ok(out)
+}
+
+fn decode_exact(enc: Encoding, text: &str, out: &mut [u8]) -> bool {
+    match enc {
+        Encoding::Hex => text.len() == out.len() * 2 && hex::decode_to_slice(text, out).is_ok(),
+        Encoding::Base64 => {
+            // Length is checked before any decoding work.
+            let max = out.len().div_ceil(3) * 4;
+            if text.len() > max || text.len() + 3 < max {
+                return false;
+            }
+            let mut buf = [0u8; 96];
+            matches!(BASE64_LENIENT.decode_slice(text.as_bytes(), &mut buf), Ok(n) if n == out.len()) && {
+                out.copy_from_slice(&buf[..out.len()]);
+                true
+            }
+        }
+    }
+}
+
+/// Unix seconds: 1 to 15 ASCII digits.
+pub(crate) fn parse_unix(t: &str) -> Option<i64> {
+    if t.is_empty() || t.len() > 15 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// A body timestamp: Unix seconds, or RFC 3339 text.
+fn parse_any_time(t: &str) -> Option<i64> {
+    parse_unix(t).or_else(|| {
+        let st = humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok()?;
+        Some(crate::replay::unix_seconds(st))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_lengths() {
+        let mut out = [0u8; 32];
+        assert!(decode_exact(Encoding::Hex, &"ab".repeat(32), &mut out));
+        assert!(!decode_exact(Encoding::Hex, &"ab".repeat(31), &mut out));
+        assert!(!decode_exact(Encoding::Hex, &"zz".repeat(32), &mut out));
+        assert!(decode_exact(Encoding::Base64, "tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=", &mut out));
+        assert!(decode_exact(Encoding::Base64, "tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw", &mut out));
+        assert!(!decode_exact(Encoding::Base64, "tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3", &mut out));
+        assert!(!decode_exact(Encoding::Base64, &"A".repeat(5000), &mut out));
+    }
+
+    #[test]
+    fn unix_and_rfc3339() {
+        assert_eq!(parse_unix("1614265330"), Some(1614265330));
+        for bad in ["", "-1", "1e9", " 1", "9999999999999999"] {
+            assert_eq!(parse_unix(bad), None, "{bad}");
+        }
+        assert_eq!(parse_any_time("2026-04-02T10:30:45.000Z"), Some(1775125845));
+        assert_eq!(parse_any_time("1699123456"), Some(1699123456));
+        assert_eq!(parse_any_time("yesterday"), None);
+    }
+}
