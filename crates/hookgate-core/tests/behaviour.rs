@@ -1,0 +1,263 @@
+//! Every refusal the contract names, rotation, replay in both directions, multi-signatures.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hookgate_core::{
+    Encoding, IdSource, Preset, ReplayWindow, Scheme, Secret, Secrets, SignOptions, SignatureSyntax, TimestampSource,
+    Verifier, VerifyErrorKind,
+};
+
+const TS: i64 = 1_700_000_000;
+
+fn at(s: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(s as u64)
+}
+
+fn signed(preset: Preset, secret: &str, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
+    let scheme = preset.scheme();
+    let s = Secret::parse(scheme.secret_format(), secret).unwrap();
+    let h = scheme
+        .sign(&s, body, &SignOptions { id: Some("dlv_1"), timestamp: Some(TS), event_type: Some("push") })
+        .unwrap();
+    (Verifier::new(scheme, s), h)
+}
+
+fn set(h: &mut Vec<(String, String)>, name: &str, value: &str) {
+    h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    h.push((name.to_owned(), value.to_owned()));
+}
+
+fn kind(v: &Verifier, h: &[(String, String)], body: &[u8], now: i64) -> VerifyErrorKind {
+    v.verify(h, body, at(now)).unwrap_err().kind()
+}
+
+const SW: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+#[test]
+fn missing_or_empty_signature_is_401() {
+    for p in Preset::ALL {
+        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) { SW } else { "s3cret" };
+        let (v, mut h) = signed(p, secret, b"{}");
+        let name = v.scheme().signature_header().to_owned();
+        set(&mut h, &name, "");
+        assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MissingSignature, "{p}");
+        h.retain(|(k, _)| k != &name);
+        let e = v.verify(&h, b"{}", at(TS)).unwrap_err();
+        assert_eq!((e.kind(), e.status()), (VerifyErrorKind::MissingSignature, 401), "{p}");
+    }
+}
+
+#[test]
+fn missing_id_or_timestamp_header_is_400() {
+    let (v, mut h) = signed(Preset::Github, "s", b"{}");
+    h.retain(|(k, _)| k != "x-github-delivery");
+    let e = v.verify(&h, b"{}", at(TS)).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.status(), e.header_name()),
+        (VerifyErrorKind::MissingHeader, 400, Some("x-github-delivery"))
+    );
+
+    let (v, mut h) = signed(Preset::StandardWebhooks, SW, b"{}");
+    h.retain(|(k, _)| k != "webhook-timestamp");
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MissingHeader);
+
+    let (v, mut h) = signed(Preset::Primebot, "s", b"{}");
+    h.retain(|(k, _)| k != "x-primebot-timestamp");
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MissingHeader);
+}
+
+#[test]
+fn malformed_headers_are_400() {
+    let cases: &[(Preset, &str, &str)] = &[
+        (Preset::Github, "x-hub-signature-256", "sha256=xyz"),
+        (Preset::Github, "x-hub-signature-256", "sha256=abcd"),
+        (Preset::Github, "x-hub-signature-256", "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
+        (Preset::Shopify, "x-shopify-hmac-sha256", "not*base64"),
+        (Preset::Shopify, "x-shopify-hmac-sha256", "YWJj"),
+        (Preset::Stripe, "stripe-signature", "v1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
+        (Preset::Stripe, "stripe-signature", "t=1700000000,v1"),
+        (
+            Preset::Stripe,
+            "stripe-signature",
+            "t=17e8,v1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+        ),
+        (Preset::Stripe, "stripe-signature", "t=1700000000,v1=zz"),
+        (Preset::StandardWebhooks, "webhook-signature", "v1"),
+        (Preset::StandardWebhooks, "webhook-signature", "v1,!!!"),
+        (Preset::StandardWebhooks, "webhook-timestamp", "yesterday"),
+        (Preset::StandardWebhooks, "webhook-timestamp", "-5"),
+        (Preset::Primebot, "x-primebot-timestamp", "1.7e9"),
+    ];
+    for (p, name, value) in cases {
+        let secret = if matches!(p, Preset::StandardWebhooks) { SW } else { "s" };
+        let (v, mut h) = signed(*p, secret, b"{}");
+        set(&mut h, name, value);
+        let e = v.verify(&h, b"{}", at(TS)).unwrap_err();
+        assert_eq!(e.status(), 400, "{p} {name}: {value} -> {e}");
+    }
+}
+
+#[test]
+fn absurd_lengths_and_counts_are_400() {
+    let (v, mut h) = signed(Preset::StandardWebhooks, SW, b"{}");
+    set(&mut h, "webhook-signature", &"v1,".repeat(2000));
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MalformedHeader);
+    let many = vec!["v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="; 17].join(" ");
+    set(&mut h, "webhook-signature", &many);
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MalformedHeader);
+    set(&mut h, "webhook-signature", &format!("v1,{}", "A".repeat(200)));
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MalformedHeader);
+    let (v, mut h) = signed(Preset::Github, "s", b"{}");
+    set(&mut h, "x-github-delivery", &"d".repeat(600));
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MalformedHeader);
+}
+
+#[test]
+fn ambiguous_input_is_refused() {
+    // Two different t= values.
+    let (v, h) = signed(Preset::Stripe, "s", b"{}");
+    let sig = h[0].1.clone();
+    let mut h2 = h.clone();
+    set(&mut h2, "stripe-signature", &format!("{sig},t=1700000001"));
+    assert_eq!(kind(&v, &h2, b"{}", TS), VerifyErrorKind::AmbiguousHeader);
+    // The same t= twice is fine.
+    set(&mut h2, "stripe-signature", &format!("{sig},t={TS}"));
+    assert!(v.verify(&h2, b"{}", at(TS)).is_ok());
+    // The signature header sent twice with different values.
+    let mut h3 = h.clone();
+    h3.push(("Stripe-Signature".into(), format!("t={TS},v1={}", "0".repeat(64))));
+    assert_eq!(kind(&v, &h3, b"{}", TS), VerifyErrorKind::AmbiguousHeader);
+    // ... and twice with the same value.
+    let mut h4 = h.clone();
+    h4.push(("Stripe-Signature".into(), sig));
+    assert!(v.verify(&h4, b"{}", at(TS)).is_ok());
+}
+
+#[test]
+fn wrong_secret_and_tampering_are_401() {
+    for p in Preset::ALL {
+        let (secret, other) = if matches!(p, Preset::StandardWebhooks | Preset::Svix) {
+            (SW, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        } else {
+            ("right", "wrong")
+        };
+        let body = br#"{"id":"evt_1","type":"t","event":"e"}"#;
+        let (v, h) = signed(p, secret, body);
+        assert!(v.verify(&h, body, at(TS)).is_ok(), "{p}");
+        let e = v.verify(&h, br#"{"id":"evt_1","type":"t","event":"E"}"#, at(TS)).unwrap_err();
+        assert_eq!((e.kind(), e.status()), (VerifyErrorKind::SignatureMismatch, 401), "{p}");
+        let wrong = Verifier::new(v.scheme().clone(), Secret::parse(v.scheme().secret_format(), other).unwrap());
+        assert_eq!(kind(&wrong, &h, body, TS), VerifyErrorKind::SignatureMismatch, "{p}");
+        // The error text never contains a secret or the expected signature.
+        let text = e.to_string();
+        assert!(!text.contains(secret) && !text.contains(&h[0].1), "{text}");
+    }
+}
+
+#[test]
+fn rotation_old_and_new_verify_expired_does_not() {
+    let scheme = Preset::Stripe.scheme();
+    let old = Secret::hmac("old").unwrap();
+    let new = Secret::hmac("new").unwrap();
+    let by_old = scheme.sign(&old, b"{}", &SignOptions { timestamp: Some(TS), ..Default::default() }).unwrap();
+    let by_new = scheme.sign(&new, b"{}", &SignOptions { timestamp: Some(TS), ..Default::default() }).unwrap();
+    let expiry = at(TS + 10);
+    let v = Verifier::new(scheme, Secrets::new(vec![new, Secret::hmac("old").unwrap().expires_at(expiry)]).unwrap());
+    assert_eq!(v.verify(&by_new, b"{}", at(TS)).unwrap().secret_index(), 0);
+    assert_eq!(v.verify(&by_old, b"{}", at(TS)).unwrap().secret_index(), 1);
+    assert_eq!(kind(&v, &by_old, b"{}", TS + 10), VerifyErrorKind::SignatureMismatch);
+    assert!(v.verify(&by_new, b"{}", at(TS + 10)).is_ok());
+}
+
+#[test]
+fn replay_window_both_directions() {
+    for p in [
+        Preset::StandardWebhooks,
+        Preset::Svix,
+        Preset::Stripe,
+        Preset::Slack,
+        Preset::Primebot,
+        Preset::Promptha,
+        Preset::Sendpilot,
+    ] {
+        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) { SW } else { "s" };
+        let (v, h) = signed(p, secret, b"{}");
+        assert!(v.verify(&h, b"{}", at(TS + 300)).is_ok(), "{p}");
+        assert!(v.verify(&h, b"{}", at(TS - 300)).is_ok(), "{p}");
+        let e = v.verify(&h, b"{}", at(TS + 301)).unwrap_err();
+        assert_eq!((e.kind(), e.status(), e.out_of_window_by()), (VerifyErrorKind::Stale, 401, Some(1)), "{p}");
+        let e = v.verify(&h, b"{}", at(TS - 302)).unwrap_err();
+        assert_eq!((e.kind(), e.out_of_window_by()), (VerifyErrorKind::Future, Some(2)), "{p}");
+    }
+    // Separately configurable.
+    let (v, h) = signed(Preset::Stripe, "s", b"{}");
+    let v = v.with_window(ReplayWindow::new(Duration::from_secs(10), Duration::from_secs(0)));
+    assert!(v.verify(&h, b"{}", at(TS + 10)).is_ok());
+    assert!(v.verify(&h, b"{}", at(TS - 1)).is_err());
+    // Schemes without timestamps ignore the window.
+    let (v, h) = signed(Preset::Github, "s", b"{}");
+    assert!(v.verify(&h, b"{}", at(TS + 10_000_000)).is_ok());
+}
+
+#[test]
+fn several_signatures_one_valid() {
+    let (v, h) = signed(Preset::Stripe, "s", b"{}");
+    let good = h[0].1.split_once(",v1=").unwrap().1.to_owned();
+    let bad = "0".repeat(64);
+    for value in [
+        format!("t={TS},v1={bad},v1={good}"),
+        format!("t={TS},v1={good},v1={bad},v0={bad}"),
+        format!("v2={bad},t={TS},v1={good}"),
+    ] {
+        let h = vec![("stripe-signature".to_owned(), value)];
+        assert!(v.verify(&h, b"{}", at(TS)).is_ok());
+    }
+    let only_v0 = vec![("stripe-signature".to_owned(), format!("t={TS},v0={good}"))];
+    assert_eq!(kind(&v, &only_v0, b"{}", TS), VerifyErrorKind::MissingSignature);
+}
+
+#[test]
+fn non_utf8_body_verifies() {
+    let body = [0xff, 0xfe, 0x00, 0x80, b'{'];
+    for p in Preset::ALL {
+        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) { SW } else { "s" };
+        let (v, h) = signed(p, secret, &body);
+        let ok = v.verify(&h, &body, at(TS)).unwrap();
+        assert!(!ok.delivery_id().is_empty(), "{p}");
+    }
+}
+
+#[test]
+fn custom_scheme_from_parts() {
+    let scheme = Scheme::builder("acme")
+        .signature_header("X-Acme-Sig")
+        .syntax(SignatureSyntax::Params { timestamp_key: "ts".into(), signature_key: "sig".into() })
+        .encoding(Encoding::Base64)
+        .signed_content_template("acme:{timestamp}:{body}")
+        .unwrap()
+        .timestamp(TimestampSource::SignatureParam)
+        .id(IdSource::Header("X-Acme-Id".into()))
+        .build()
+        .unwrap();
+    let s = Secret::hmac("k").unwrap();
+    let h = scheme.sign(&s, b"hello", &SignOptions { id: Some("a1"), timestamp: Some(TS), event_type: None }).unwrap();
+    assert!(h[0].1.starts_with(&format!("ts={TS},sig=")));
+    let v = Verifier::new(scheme, s);
+    let ok = v.verify(&h, b"hello", at(TS)).unwrap();
+    assert_eq!((ok.delivery_id(), ok.timestamp()), ("a1", Some(TS)));
+    assert!(v.verify(&h, b"hellO", at(TS)).is_err());
+}
+
+#[test]
+fn digest_id_covers_signed_timestamp() {
+    // Two Stripe deliveries with the same body but different t= are different deliveries
+    // when the body carries no id.
+    let scheme = Preset::Stripe.scheme();
+    let s = Secret::hmac("s").unwrap();
+    let a = scheme.sign(&s, b"{}", &SignOptions { timestamp: Some(TS), ..Default::default() }).unwrap();
+    let b = scheme.sign(&s, b"{}", &SignOptions { timestamp: Some(TS + 1), ..Default::default() }).unwrap();
+    let v = Verifier::new(scheme, s);
+    let (ia, ib) = (v.verify(&a, b"{}", at(TS)).unwrap(), v.verify(&b, b"{}", at(TS)).unwrap());
+    assert!(ia.delivery_id().starts_with("sha256:") && ia.delivery_id() != ib.delivery_id());
+    assert_eq!(ia.delivery_id(), v.verify(&a, b"{}", at(TS + 5)).unwrap().delivery_id());
+}

@@ -1,0 +1,118 @@
+//! Property tests: sign → verify round-trips for every preset; any one-byte change to a signed
+//! part is rejected; header parsers fed arbitrary bytes return errors and never panic.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hookgate_core::{ContentPart, IdSource, Preset, Secret, SignOptions, Verifier};
+use proptest::prelude::*;
+
+const TS: i64 = 1_700_000_000;
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(TS as u64)
+}
+
+fn verifier(p: Preset) -> (Verifier, Secret) {
+    let text = match p {
+        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        _ => "prop-secret",
+    };
+    let scheme = p.scheme();
+    let fmt = scheme.secret_format();
+    (Verifier::new(scheme, Secret::parse(fmt, text).unwrap()), Secret::parse(fmt, text).unwrap())
+}
+
+fn preset() -> impl Strategy<Value = Preset> {
+    proptest::sample::select(Preset::ALL.to_vec())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn round_trip(p in preset(), body in proptest::collection::vec(any::<u8>(), 0..2048),
+                  id in "[A-Za-z0-9_-]{1,40}", skew in -300i64..=300) {
+        let (v, s) = verifier(p);
+        let h = v.scheme().sign(&s, &body, &SignOptions { id: Some(&id), timestamp: Some(TS + skew), event_type: Some("e") }).unwrap();
+        let ok = v.verify(&h, &body, now()).unwrap();
+        if matches!(v.scheme().id_source(), IdSource::Header(_)) {
+            prop_assert_eq!(ok.delivery_id(), id.as_str());
+        }
+    }
+
+    #[test]
+    fn one_byte_of_body_changed_is_rejected(p in preset(), body in proptest::collection::vec(any::<u8>(), 1..512),
+                                             at in any::<prop::sample::Index>(), flip in 1u8..=255) {
+        let (v, s) = verifier(p);
+        let h = v.scheme().sign(&s, &body, &SignOptions { timestamp: Some(TS), ..Default::default() }).unwrap();
+        let mut bad = body.clone();
+        let i = at.index(bad.len());
+        bad[i] ^= flip;
+        prop_assert!(v.verify(&h, &bad, now()).is_err());
+    }
+
+    #[test]
+    fn one_byte_of_signed_header_changed_is_rejected(p in preset(), body in proptest::collection::vec(any::<u8>(), 0..256),
+                                                     which in 0usize..3, at in any::<prop::sample::Index>(), c in any::<u8>()) {
+        let (v, s) = verifier(p);
+        let h = v.scheme().sign(&s, &body, &SignOptions { id: Some("dlv_42"), timestamp: Some(TS), ..Default::default() }).unwrap();
+        let content = v.scheme().signed_content();
+        // Pick the signature header, or a header whose value is signed (id / timestamp).
+        let signed_names: Vec<String> = h.iter().enumerate().filter(|(i, (name, _))| {
+            *i == 0 || (content.parts().contains(&ContentPart::Id) && Some(name.as_str()) == id_header(&v))
+                || (content.parts().contains(&ContentPart::Timestamp) && Some(name.as_str()) == ts_header(&v))
+        }).map(|(_, (n, _))| n.clone()).collect();
+        let name = &signed_names[which % signed_names.len()];
+        let mut h2 = h.clone();
+        let val = &mut h2.iter_mut().find(|(n, _)| n == name).unwrap().1;
+        let mut bytes = val.clone().into_bytes();
+        let i = at.index(bytes.len());
+        prop_assume!(bytes[i] != c && c.is_ascii_graphic());
+        // Hex is case-insensitive and base64 padding is optional: those edits keep the same MAC.
+        prop_assume!(!bytes[i].eq_ignore_ascii_case(&c) && bytes[i] != b'=' && c != b'=');
+        bytes[i] = c;
+        *val = String::from_utf8(bytes).unwrap();
+        let shown = val.clone();
+        prop_assert!(v.verify(&h2, &body, now()).is_err(), "{} {} accepted", name, shown);
+    }
+
+    #[test]
+    fn arbitrary_header_bytes_never_panic(p in preset(), raw in proptest::collection::vec(any::<u8>(), 0..300),
+                                          target in 0usize..4) {
+        let (v, _) = verifier(p);
+        let names = [v.scheme().signature_header().to_owned(), id_header(&v).unwrap_or("x-id").to_owned(),
+                     ts_header(&v).unwrap_or("x-ts").to_owned(), "x-github-event".to_owned()];
+        let h: Vec<(String, Vec<u8>)> = names.iter().enumerate()
+            .map(|(i, n)| (n.clone(), if i == target { raw.clone() } else { b"1700000000".to_vec() }))
+            .collect();
+        let body = b"{}";
+        let r = v.verify(&h, body, now());
+        if let Err(e) = r { prop_assert!(e.status() == 400 || e.status() == 401); }
+    }
+
+    #[test]
+    fn structured_garbage_signature_lists(p in preset(), parts in proptest::collection::vec("(t|v1|v1a|s|v0|x)?[=,]?[A-Za-z0-9+/=]{0,90}", 0..8),
+                                           sep in prop::sample::select(vec![",", " ", ", "])) {
+        let (v, _) = verifier(p);
+        let value = parts.join(sep);
+        let h = vec![(v.scheme().signature_header().to_owned(), value), ("webhook-id".into(), "m".into()),
+                     ("svix-id".into(), "m".into()), ("webhook-timestamp".into(), TS.to_string()),
+                     ("svix-timestamp".into(), TS.to_string())];
+        let refused = v.verify(&h, b"{}", now()).is_err();
+        prop_assert!(refused);
+    }
+}
+
+fn id_header(v: &Verifier) -> Option<&str> {
+    match v.scheme().id_source() {
+        IdSource::Header(h) => Some(h),
+        _ => None,
+    }
+}
+
+fn ts_header(v: &Verifier) -> Option<&str> {
+    match v.scheme().timestamp_source() {
+        hookgate_core::TimestampSource::Header(h) => Some(h),
+        _ => None,
+    }
+}
