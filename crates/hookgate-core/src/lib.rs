@@ -38,7 +38,10 @@
 
 mod error;
 mod fields;
+mod handoff;
 mod headers;
+mod idempotency;
+mod pipeline;
 mod replay;
 mod scheme;
 mod secret;
@@ -50,9 +53,17 @@ pub mod providers;
 
 pub use error::{ConfigError, ConfigErrorKind, VerifyError, VerifyErrorKind};
 pub use fields::FieldPath;
+pub use handoff::{Event, EventReceiver, EventSender, Metadata, channel};
 pub use headers::{Headers, MAX_HEADER_VALUE_LEN};
+#[cfg(feature = "test-util")]
+pub use idempotency::acceptance;
+pub use idempotency::{
+    BoxedStore, Claim, ClaimToken, DynIdempotencyStore, IdempotencyKey, IdempotencyStore, MemoryStore,
+    MemoryStoreBuilder, StoreError,
+};
+pub use pipeline::{DEFAULT_MAX_BODY_BYTES, Endpoint, EndpointBuilder, HandlerGuard, Outcome};
 pub use providers::Preset;
-pub use replay::{Clock, FixedClock, ReplayWindow, SystemClock};
+pub use replay::{Clock, FixedClock, ManualClock, ReplayWindow, SystemClock};
 pub use scheme::{
     ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SchemeBuilder, SignatureSyntax, SignedContent,
     TimestampSource,
@@ -60,4 +71,4 @@ pub use scheme::{
 pub use secret::{Secret, SecretFormat, Secrets};
 #[cfg(feature = "test-util")]
 pub use sign::SignOptions;
-pub use verify::{Authenticated, Verified, Verifier, MAX_ID_LEN, MAX_SIGNATURES};
+pub use verify::{Authenticated, MAX_ID_LEN, MAX_SIGNATURES, Verified, Verifier};

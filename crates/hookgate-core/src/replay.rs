@@ -113,6 +113,36 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that stands still until told to move: for exact tests of leases, TTLs and windows.
+///
+/// ```
+/// use std::time::Duration;
+/// use hookgate_core::{Clock, ManualClock};
+/// let c = ManualClock::from_unix(100);
+/// c.advance(Duration::from_millis(1500));
+/// assert_eq!(c.now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(), 101_500);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    /// Starts at `secs` seconds after the Unix epoch.
+    pub fn from_unix(secs: u64) -> Self {
+        Self(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(secs * 1000)))
+    }
+
+    /// Moves the clock forward (clones share the same time).
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(by.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

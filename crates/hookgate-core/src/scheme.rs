@@ -277,11 +277,7 @@ pub struct SchemeBuilder {
 }
 
 fn lower(name: Cow<'static, str>) -> Cow<'static, str> {
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(name.to_ascii_lowercase())
-    } else {
-        name
-    }
+    if name.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(name.to_ascii_lowercase()) } else { name }
 }
 
 impl SchemeBuilder {
@@ -424,10 +420,11 @@ mod tests {
         assert!(b().signed_content_template("{timestamp}.{body}").unwrap().build().is_err());
         assert!(b().signed_content_template("{id}.{body}").unwrap().build().is_err());
         assert!(b().timestamp(TimestampSource::SignatureParam).build().is_err());
-        assert!(b()
-            .syntax(SignatureSyntax::Params { timestamp_key: "t".into(), signature_key: "t".into() })
-            .timestamp(TimestampSource::SignatureParam)
-            .build()
-            .is_err());
+        assert!(
+            b().syntax(SignatureSyntax::Params { timestamp_key: "t".into(), signature_key: "t".into() })
+                .timestamp(TimestampSource::SignatureParam)
+                .build()
+                .is_err()
+        );
     }
 }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::replay::unix_seconds;
 use crate::scheme::{Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
-use crate::secret::{Secret, BASE64_LENIENT};
+use crate::secret::{BASE64_LENIENT, Secret};
 use crate::verify::feed;
 
 /// What to put in the signed request besides the body. Unset fields get defaults: the timestamp

@@ -10,11 +10,11 @@ use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{VerifyError, VerifyErrorKind};
-use crate::fields::{probe, FieldPath, MAX_PATHS};
-use crate::headers::{single_str, Headers};
+use crate::fields::{FieldPath, MAX_PATHS, probe};
+use crate::headers::{Headers, single_str};
 use crate::replay::ReplayWindow;
 use crate::scheme::{ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
-use crate::secret::{Secrets, BASE64_LENIENT};
+use crate::secret::{BASE64_LENIENT, Secrets};
 
 /// More signatures than this in one header is refused (400): a rotation needs two or three.
 pub const MAX_SIGNATURES: usize = 16;
@@ -369,7 +369,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyEr
                         Some(prev) if prev != v => {
                             return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader)
                                 .header(name)
-                                .detail("several different timestamps"))
+                                .detail("several different timestamps"));
                         }
                         _ => out.timestamp = Some(v),
                     }

@@ -10,8 +10,8 @@
 //! assert_eq!(Preset::Github.scheme().signature_header(), "x-hub-signature-256");
 //! ```
 
-use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax};
 use crate::Encoding;
+use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax};
 
 /// The `github` scheme.
 pub fn scheme() -> Scheme {

@@ -15,9 +15,9 @@
 //! assert_eq!(Preset::Pollybot.scheme().id_source(), &IdSource::Digest);
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
-use crate::Encoding;
 
 /// The `pollybot` scheme.
 pub fn scheme() -> Scheme {

@@ -14,8 +14,8 @@
 //! assert_eq!(Preset::Primebot.scheme().signature_header(), "x-primebot-signature");
 //! ```
 
-use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
 use crate::Encoding;
+use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
 
 /// The `primebot` scheme.
 pub fn scheme() -> Scheme {

@@ -18,9 +18,9 @@
 //! assert_eq!(Preset::Promptha.scheme().signed_content().to_string(), "{timestamp}.{body}");
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampSource};
-use crate::Encoding;
 
 /// The `promptha` scheme.
 pub fn scheme() -> Scheme {

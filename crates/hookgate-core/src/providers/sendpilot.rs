@@ -15,9 +15,9 @@
 //! assert_eq!(Preset::Sendpilot.scheme().signature_header(), "webhook-signature");
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampSource};
-use crate::Encoding;
 
 /// The `sendpilot` scheme.
 pub fn scheme() -> Scheme {

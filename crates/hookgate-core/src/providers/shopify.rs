@@ -10,8 +10,8 @@
 //! assert_eq!(Preset::Shopify.scheme().encoding(), Encoding::Base64);
 //! ```
 
-use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax};
 use crate::Encoding;
+use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax};
 
 /// The `shopify` scheme.
 pub fn scheme() -> Scheme {

@@ -11,9 +11,9 @@
 //! assert_eq!(Preset::Slack.scheme().signed_content().to_string(), "v0:{timestamp}:{body}");
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampSource};
-use crate::Encoding;
 
 /// The `slack` scheme.
 pub fn scheme() -> Scheme {

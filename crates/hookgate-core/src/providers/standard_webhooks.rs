@@ -24,10 +24,10 @@
 //! assert_eq!(ok.delivery_id(), "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk");
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampSource};
 use crate::secret::SecretFormat;
-use crate::Encoding;
 
 /// The Standard Webhooks scheme, with the given header prefix (`webhook` or `svix`).
 pub(crate) fn with_prefix(name: &'static str, prefix: &str) -> Scheme {

@@ -12,9 +12,9 @@
 //! assert_eq!(Preset::Stripe.scheme().signature_header(), "stripe-signature");
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampSource};
-use crate::Encoding;
 
 /// The `stripe` scheme.
 pub fn scheme() -> Scheme {

@@ -18,9 +18,9 @@
 //! assert_eq!(Preset::Twabot.scheme().signature_header(), "x-twabot-signature");
 //! ```
 
+use crate::Encoding;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
-use crate::Encoding;
 
 /// The `twabot` scheme.
 pub fn scheme() -> Scheme {

@@ -1,0 +1,97 @@
+//! The acceptance suite every [`IdempotencyStore`] must pass (feature `test-util`), so that the
+//! memory store, the Redis store and yours behave the same.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! use std::sync::Arc;
+//! hookgate_core::acceptance::run(Arc::new(hookgate_core::MemoryStore::new())).await;
+//! # });
+//! ```
+//!
+//! It uses real time (two waits of about 1.2 s) and a fresh namespace per run, so it can run
+//! against a shared server.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore};
+
+const LEASE: Duration = Duration::from_secs(30);
+const TTL: Duration = Duration::from_secs(3600);
+
+fn acquired(c: Claim, what: &str) -> ClaimToken {
+    match c {
+        Claim::Acquired(t) => t,
+        other => panic!("{what}: expected Acquired, got {other:?}"),
+    }
+}
+
+/// Runs every check, panicking with a description of the first that fails.
+pub async fn run<S: IdempotencyStore>(store: Arc<S>) {
+    let ns = format!("acceptance-{}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
+    let key = |id: &str| IdempotencyKey::new(&ns, id);
+    let s = &*store;
+
+    // claim → in flight → complete → done
+    let k = key("a");
+    let t = acquired(s.claim(&k, LEASE).await.unwrap(), "first claim");
+    match s.claim(&k, LEASE).await.unwrap() {
+        Claim::InFlight { retry_after } => {
+            assert!(retry_after >= Duration::from_secs(1) && retry_after <= LEASE, "retry_after {retry_after:?}")
+        }
+        other => panic!("second claim: expected InFlight, got {other:?}"),
+    }
+    assert!(s.complete(&k, t, TTL).await.unwrap(), "complete by owner");
+    assert_eq!(s.claim(&k, LEASE).await.unwrap(), Claim::Done, "claim after complete");
+
+    // release → the retry is processed
+    let k = key("b");
+    let t = acquired(s.claim(&k, LEASE).await.unwrap(), "claim b");
+    assert!(s.release(&k, t).await.unwrap(), "release by owner");
+    let t2 = acquired(s.claim(&k, LEASE).await.unwrap(), "claim after release");
+    // The old token cannot touch the new claim.
+    assert!(!s.complete(&k, t, TTL).await.unwrap(), "complete with a stale token must fail");
+    assert!(!s.release(&k, t).await.unwrap(), "release with a stale token must fail");
+    assert!(matches!(s.claim(&k, LEASE).await.unwrap(), Claim::InFlight { .. }), "stale token changed state");
+    assert!(s.complete(&k, t2, TTL).await.unwrap());
+
+    // release and complete of keys never claimed do nothing
+    let k = key("never");
+    assert!(!s.release(&k, t).await.unwrap());
+    assert!(!s.complete(&k, t, TTL).await.unwrap());
+    acquired(s.claim(&k, LEASE).await.unwrap(), "claim of untouched key");
+
+    // namespaces are independent
+    let other = IdempotencyKey::new(&format!("{ns}-other"), "a");
+    acquired(s.claim(&other, LEASE).await.unwrap(), "same id, other endpoint");
+
+    // lease expiry: a crashed handler does not block the delivery forever,
+    // and its late complete cannot affect the newer claim
+    let k = key("lease");
+    let old = acquired(s.claim(&k, Duration::from_secs(1)).await.unwrap(), "short lease");
+    // TTL expiry: a done key is forgotten after its TTL
+    let kt = key("ttl");
+    let tt = acquired(s.claim(&kt, LEASE).await.unwrap(), "ttl claim");
+    assert!(s.complete(&kt, tt, Duration::from_secs(1)).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let new = acquired(s.claim(&k, LEASE).await.unwrap(), "claim after lease expiry");
+    assert_ne!(old, new, "a new claim needs a new token");
+    assert!(!s.complete(&k, old, TTL).await.unwrap(), "late complete from an expired lease must fail");
+    assert!(matches!(s.claim(&k, LEASE).await.unwrap(), Claim::InFlight { .. }));
+    acquired(s.claim(&kt, LEASE).await.unwrap(), "claim after TTL expiry");
+
+    // concurrency: exactly one of many concurrent claims wins
+    let k = key("race");
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let (store, k) = (Arc::clone(&store), k.clone());
+        tasks.push(tokio::spawn(async move { store.claim(&k, LEASE).await.unwrap() }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), Claim::Acquired(_)) {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1, "exactly one concurrent claim must win");
+}

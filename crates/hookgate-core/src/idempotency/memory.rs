@@ -1,0 +1,368 @@
+//! The in-memory store: sharded, bounded, expiring without a background thread, and small.
+//!
+//! Each remembered delivery is one 24-byte slot: the 128-bit digest of the namespaced key and a
+//! packed word (40-bit deadline in milliseconds since the store started, 24-bit owner token;
+//! token 0 means "done"). Expired slots are treated as absent when met and swept when a shard
+//! is full.
+
+use std::collections::HashMap;
+use std::future::{Future, ready};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError};
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::replay::{Clock, SystemClock};
+
+const TOKEN_BITS: u32 = 24;
+const TOKEN_MASK: u64 = (1 << TOKEN_BITS) - 1;
+const DEADLINE_MAX: u64 = (1 << (64 - TOKEN_BITS)) - 1;
+
+/// The digest is already uniformly random: hash it by taking its first word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Slot([u64; 2]);
+
+impl Hash for Slot {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0[0]);
+    }
+}
+
+#[derive(Default)]
+struct FirstWord(u64);
+
+impl Hasher for FirstWord {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached if something other than `Slot` is hashed; fold it in anyway.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Shard = HashMap<Slot, u64, BuildHasherDefault<FirstWord>>;
+
+/// The default store: in memory, for one process.
+///
+/// Bounded by a capacity (default 1,000,000 deliveries, split evenly over the shards): when a
+/// shard is full, expired entries go first, then the oldest completed ones; an in-flight claim is
+/// never evicted (a shard full of in-flight claims answers with an error, i.e. 503).
+///
+/// ```
+/// use hookgate_core::MemoryStore;
+/// let store = MemoryStore::builder().capacity(10_000).build().unwrap();
+/// assert_eq!(store.len(), 0);
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shards: Box<[Mutex<Shard>]>,
+    shard_capacity: usize,
+    clock: Arc<dyn Clock>,
+    epoch: SystemTime,
+    next_token: AtomicU64,
+}
+
+/// Configures a [`MemoryStore`].
+#[must_use]
+pub struct MemoryStoreBuilder {
+    capacity: usize,
+    shards: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl MemoryStoreBuilder {
+    /// The most deliveries remembered at once (default 1,000,000).
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+    /// The number of shards (default 32); each has its own lock.
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.shards = shards;
+        self
+    }
+    /// The clock deadlines are measured with (inject a `ManualClock` in tests).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+    /// Builds the store.
+    pub fn build(self) -> Result<MemoryStore, ConfigError> {
+        if self.capacity == 0 || self.shards == 0 {
+            return Err(ConfigError::new(ConfigErrorKind::InvalidValue, "store capacity and shards must be > 0"));
+        }
+        let shards = self.shards.min(self.capacity);
+        let epoch = self.clock.now();
+        Ok(MemoryStore {
+            inner: Arc::new(Inner {
+                shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+                shard_capacity: self.capacity.div_ceil(shards),
+                clock: self.clock,
+                epoch,
+                next_token: AtomicU64::new(1),
+            }),
+        })
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("shards", &self.inner.shards.len())
+            .field("shard_capacity", &self.inner.shard_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pack(deadline: u64, token: u64) -> u64 {
+    (deadline.min(DEADLINE_MAX) << TOKEN_BITS) | (token & TOKEN_MASK)
+}
+
+fn unpack(word: u64) -> (u64, u64) {
+    (word >> TOKEN_BITS, word & TOKEN_MASK)
+}
+
+impl MemoryStore {
+    /// A store with the defaults (capacity 1,000,000, 32 shards, the system clock).
+    pub fn new() -> Self {
+        Self::builder().build().expect("defaults are valid")
+    }
+
+    /// Starts configuring a store.
+    pub fn builder() -> MemoryStoreBuilder {
+        MemoryStoreBuilder { capacity: 1_000_000, shards: 32, clock: Arc::new(SystemClock) }
+    }
+
+    /// Entries held now, expired ones not yet swept included.
+    pub fn len(&self) -> usize {
+        self.inner.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.inner.clock.now().duration_since(self.inner.epoch).map(|d| d.as_millis() as u64).unwrap_or(0)
+    }
+
+    fn shard(&self, slot: &Slot) -> MutexGuard<'_, Shard> {
+        let i = (slot.0[1] % self.inner.shards.len() as u64) as usize;
+        lock(&self.inner.shards[i])
+    }
+
+    fn new_token(&self) -> u64 {
+        loop {
+            let t = self.inner.next_token.fetch_add(1, Ordering::Relaxed) & TOKEN_MASK;
+            if t != 0 {
+                return t;
+            }
+        }
+    }
+
+    /// Synchronous claim (the async trait method calls this).
+    pub fn claim_now(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
+        let slot = Slot(key.digest());
+        let now = self.now_ms();
+        let mut shard = self.shard(&slot);
+        if let Some(&word) = shard.get(&slot) {
+            let (deadline, token) = unpack(word);
+            if deadline > now {
+                return Ok(if token == 0 {
+                    Claim::Done
+                } else {
+                    Claim::InFlight { retry_after: Duration::from_millis(deadline - now).max(Duration::from_secs(1)) }
+                });
+            }
+        } else if shard.len() >= self.inner.shard_capacity {
+            evict(&mut shard, now, self.inner.shard_capacity);
+            if shard.len() >= self.inner.shard_capacity {
+                return Err(StoreError("memory store shard is full of in-flight deliveries".into()));
+            }
+        }
+        let token = self.new_token();
+        shard.insert(slot, pack(now + lease.as_millis() as u64, token));
+        Ok(Claim::Acquired(ClaimToken(token)))
+    }
+
+    /// Synchronous complete.
+    pub fn complete_now(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> bool {
+        let slot = Slot(key.digest());
+        let now = self.now_ms();
+        let mut shard = self.shard(&slot);
+        match shard.get_mut(&slot) {
+            Some(word) if unpack(*word).1 == token.0 & TOKEN_MASK && token.0 != 0 => {
+                *word = pack(now + ttl.as_millis() as u64, 0);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Synchronous release.
+    pub fn release_now(&self, key: &IdempotencyKey, token: ClaimToken) -> bool {
+        let slot = Slot(key.digest());
+        let mut shard = self.shard(&slot);
+        match shard.get(&slot) {
+            Some(word) if unpack(*word).1 == token.0 & TOKEN_MASK && token.0 != 0 => {
+                shard.remove(&slot);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Frees room in a full shard: expired entries first, then the oldest eighth of the completed
+/// ones (a batch, so the scan is amortised over many inserts). In-flight claims stay.
+fn evict(shard: &mut Shard, now: u64, capacity: usize) {
+    shard.retain(|_, w| unpack(*w).0 > now);
+    if shard.len() < capacity {
+        return;
+    }
+    let mut done: Vec<u64> = shard.values().filter(|w| unpack(**w).1 == 0).map(|w| unpack(*w).0).collect();
+    if done.is_empty() {
+        return;
+    }
+    let n = (done.len() / 8).max(1).min(done.len()) - 1;
+    let (_, &mut threshold, _) = done.select_nth_unstable(n);
+    shard.retain(|_, w| {
+        let (deadline, token) = unpack(*w);
+        token != 0 || deadline > threshold
+    });
+}
+
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic while holding a shard lock cannot leave a half-written u64: keep going.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl IdempotencyStore for MemoryStore {
+    fn claim<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
+        ready(self.claim_now(key, lease))
+    }
+    fn complete<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        token: ClaimToken,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a {
+        ready(Ok(self.complete_now(key, token, ttl)))
+    }
+    fn release<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        token: ClaimToken,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a {
+        ready(Ok(self.release_now(key, token)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ManualClock;
+
+    const LEASE: Duration = Duration::from_secs(60);
+    const TTL: Duration = Duration::from_secs(86_400);
+
+    fn store(cap: usize) -> (MemoryStore, ManualClock) {
+        let clock = ManualClock::from_unix(1_000_000);
+        (MemoryStore::builder().capacity(cap).shards(1).clock(clock.clone()).build().unwrap(), clock)
+    }
+
+    fn key(i: usize) -> IdempotencyKey {
+        IdempotencyKey::new("ns", &format!("delivery-{i:024}"))
+    }
+
+    fn acquired(c: Claim) -> ClaimToken {
+        match c {
+            Claim::Acquired(t) => t,
+            other => panic!("expected Acquired, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn slot_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<(Slot, u64)>(), 24);
+    }
+
+    #[test]
+    fn lease_expiry_and_ttl_expiry() {
+        let (s, clock) = store(100);
+        let t1 = acquired(s.claim_now(&key(1), LEASE).unwrap());
+        clock.advance(Duration::from_secs(59));
+        assert_eq!(s.claim_now(&key(1), LEASE).unwrap(), Claim::InFlight { retry_after: Duration::from_secs(1) });
+        clock.advance(Duration::from_secs(1));
+        let t2 = acquired(s.claim_now(&key(1), LEASE).unwrap());
+        // The expired owner can no longer complete or release the newer claim.
+        assert!(!s.complete_now(&key(1), t1, TTL));
+        assert!(!s.release_now(&key(1), t1));
+        assert!(s.complete_now(&key(1), t2, TTL));
+        clock.advance(TTL - Duration::from_millis(1));
+        assert_eq!(s.claim_now(&key(1), LEASE).unwrap(), Claim::Done);
+        clock.advance(Duration::from_millis(1));
+        acquired(s.claim_now(&key(1), LEASE).unwrap());
+    }
+
+    #[test]
+    fn capacity_bound_never_evicts_in_flight() {
+        let (s, _clock) = store(64);
+        let inflight: Vec<_> = (0..16).map(|i| (i, acquired(s.claim_now(&key(i), LEASE).unwrap()))).collect();
+        for i in 16..640 {
+            let t = acquired(s.claim_now(&key(i), LEASE).unwrap());
+            assert!(s.complete_now(&key(i), t, TTL));
+            assert!(s.len() <= 64);
+        }
+        for (i, t) in inflight {
+            assert!(matches!(s.claim_now(&key(i), LEASE).unwrap(), Claim::InFlight { .. }), "{i} was evicted");
+            assert!(s.release_now(&key(i), t));
+        }
+        // The most recently completed are still remembered.
+        assert_eq!(s.claim_now(&key(639), LEASE).unwrap(), Claim::Done);
+    }
+
+    #[test]
+    fn full_of_in_flight_is_an_error_not_an_eviction() {
+        let (s, _clock) = store(4);
+        for i in 0..4 {
+            acquired(s.claim_now(&key(i), LEASE).unwrap());
+        }
+        assert!(s.claim_now(&key(99), LEASE).is_err());
+        assert!(matches!(s.claim_now(&key(0), LEASE).unwrap(), Claim::InFlight { .. }));
+    }
+
+    #[test]
+    fn expired_entries_are_evicted_first() {
+        let (s, clock) = store(8);
+        for i in 0..8 {
+            acquired(s.claim_now(&key(i), Duration::from_secs(1)).unwrap());
+        }
+        clock.advance(Duration::from_secs(2));
+        acquired(s.claim_now(&key(100), LEASE).unwrap());
+        assert_eq!(s.len(), 1);
+    }
+}

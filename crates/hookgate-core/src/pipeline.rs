@@ -1,0 +1,447 @@
+//! One framework-agnostic pipeline: method → size → verify → claim → hand-off (or the handler),
+//! ending in an [`Outcome`] that maps 1:1 onto the rows of `CONTRACT.md` §1. Adapters only
+//! translate requests into these calls and outcomes into responses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc::error::TrySendError;
+
+use crate::error::{ConfigError, ConfigErrorKind, VerifyError};
+use crate::handoff::{Event, EventSender, Metadata};
+use crate::headers::Headers;
+use crate::idempotency::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, MemoryStore};
+use crate::replay::{Clock, SystemClock};
+use crate::verify::{Verified, Verifier};
+
+/// The contract's answer to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// 202: verified, new, and handed off (quick-ack mode).
+    Accepted {
+        /// The delivery id.
+        delivery_id: String,
+    },
+    /// 200 with `Hookgate-Duplicate: true`: already processed; not handed off again.
+    Duplicate {
+        /// The delivery id.
+        delivery_id: String,
+    },
+    /// 409 with `Retry-After`: the same delivery is being processed right now.
+    InFlight {
+        /// Suggested wait.
+        retry_after: Duration,
+    },
+    /// 401 or 400: see [`VerifyError::status`].
+    Rejected(VerifyError),
+    /// 413: the body is larger than the limit.
+    PayloadTooLarge,
+    /// 405 with `Allow: POST`.
+    MethodNotAllowed,
+    /// 503 with `Retry-After`: the hand-off is full or closed, or the store is unreachable.
+    Unavailable {
+        /// Suggested wait.
+        retry_after: Duration,
+    },
+}
+
+impl Outcome {
+    /// The HTTP status.
+    ///
+    /// ```
+    /// use hookgate_core::Outcome;
+    /// assert_eq!(Outcome::MethodNotAllowed.status(), 405);
+    /// assert_eq!(Outcome::MethodNotAllowed.header(), Some(("allow", "POST".to_string())));
+    /// ```
+    pub fn status(&self) -> u16 {
+        match self {
+            Outcome::Accepted { .. } => 202,
+            Outcome::Duplicate { .. } => 200,
+            Outcome::InFlight { .. } => 409,
+            Outcome::Rejected(e) => e.status(),
+            Outcome::PayloadTooLarge => 413,
+            Outcome::MethodNotAllowed => 405,
+            Outcome::Unavailable { .. } => 503,
+        }
+    }
+
+    /// The one extra response header this outcome carries, if any (lowercase name).
+    pub fn header(&self) -> Option<(&'static str, String)> {
+        match self {
+            Outcome::Duplicate { .. } => Some(("hookgate-duplicate", "true".into())),
+            Outcome::InFlight { retry_after } | Outcome::Unavailable { retry_after } => {
+                Some(("retry-after", retry_after.as_secs().max(1).to_string()))
+            }
+            Outcome::MethodNotAllowed => Some(("allow", "POST".into())),
+            _ => None,
+        }
+    }
+
+    /// The short, generic `text/plain` body. Never a secret, a signature or the failed check.
+    pub fn body_text(&self) -> &'static str {
+        match self {
+            Outcome::Accepted { .. } => "accepted",
+            Outcome::Duplicate { .. } => "duplicate delivery",
+            Outcome::InFlight { .. } => "delivery in progress, retry later",
+            Outcome::Rejected(e) => e.body_text(),
+            Outcome::PayloadTooLarge => "payload too large",
+            Outcome::MethodNotAllowed => "method not allowed",
+            Outcome::Unavailable { .. } => "temporarily unavailable, retry later",
+        }
+    }
+}
+
+/// One webhook endpoint: its verifier, idempotency store and limits. Cheap to clone.
+///
+/// ```
+/// use bytes::Bytes;
+/// use hookgate_core::{Endpoint, Outcome, Preset, Secret, SignOptions, Verifier};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let verifier = Verifier::for_preset(Preset::Github, &["s3cret"]).unwrap();
+/// let endpoint = Endpoint::builder("/webhooks/github", verifier).build().unwrap();
+/// let (tx, mut rx) = hookgate_core::channel(16);
+///
+/// let body = Bytes::from_static(br#"{"zen":"Keep it logically awesome."}"#);
+/// let headers = Preset::Github.scheme()
+///     .sign(&Secret::hmac("s3cret").unwrap(), &body, &SignOptions { id: Some("d-1"), event_type: Some("ping"), ..Default::default() })
+///     .unwrap();
+///
+/// let outcome = endpoint.quick_ack(&headers, body.clone(), &tx).await;
+/// assert_eq!(outcome.status(), 202);
+/// assert_eq!(rx.recv().await.unwrap().metadata().event_type(), Some("ping"));
+///
+/// // The sender retries: 200 + Hookgate-Duplicate, nothing handed off twice.
+/// assert_eq!(endpoint.quick_ack(&headers, body, &tx).await.status(), 200);
+/// assert!(rx.try_recv().is_err());
+/// # });
+/// ```
+pub struct Endpoint<St = MemoryStore> {
+    inner: Arc<Inner<St>>,
+}
+
+impl<St> Clone for Endpoint<St> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+struct Inner<St> {
+    name: Arc<str>,
+    provider: Arc<str>,
+    verifier: Verifier,
+    store: Arc<St>,
+    lease: Duration,
+    ttl: Duration,
+    max_body_bytes: usize,
+    retry_after: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl<St> std::fmt::Debug for Endpoint<St> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.inner.name)
+            .field("provider", &self.inner.provider)
+            .field("max_body_bytes", &self.inner.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Endpoint`].
+#[must_use]
+pub struct EndpointBuilder<St> {
+    name: String,
+    verifier: Verifier,
+    store: St,
+    lease: Duration,
+    ttl: Duration,
+    max_body_bytes: usize,
+    retry_after: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+/// Default body limit: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+impl Endpoint<MemoryStore> {
+    /// Starts an endpoint named `name` (its path, usually), with a [`MemoryStore`], a 60 s lease,
+    /// a 24 h TTL, a 1 MiB body limit and `Retry-After: 5` on 503.
+    pub fn builder(name: impl Into<String>, verifier: Verifier) -> EndpointBuilder<MemoryStore> {
+        EndpointBuilder {
+            name: name.into(),
+            verifier,
+            store: MemoryStore::new(),
+            lease: Duration::from_secs(60),
+            ttl: Duration::from_secs(24 * 3600),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry_after: Duration::from_secs(5),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl<St: IdempotencyStore> EndpointBuilder<St> {
+    /// Uses another idempotency store (shared stores: pass a clone or an `Arc`).
+    pub fn store<S2: IdempotencyStore>(self, store: S2) -> EndpointBuilder<S2> {
+        EndpointBuilder {
+            name: self.name,
+            verifier: self.verifier,
+            store,
+            lease: self.lease,
+            ttl: self.ttl,
+            max_body_bytes: self.max_body_bytes,
+            retry_after: self.retry_after,
+            clock: self.clock,
+        }
+    }
+    /// How long a claim blocks other attempts before it expires (crashed handler). Default 60 s.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+    /// How long a processed delivery is remembered. Default 24 h.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+    /// The largest body accepted (413 beyond). Default 1 MiB.
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+    /// `Retry-After` sent with 503. Default 5 s.
+    pub fn retry_after(mut self, d: Duration) -> Self {
+        self.retry_after = d;
+        self
+    }
+    /// The clock for the replay window (inject one in tests).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+    /// Builds the endpoint.
+    pub fn build(self) -> Result<Endpoint<St>, ConfigError> {
+        let bad = |m: &'static str| Err(ConfigError::new(ConfigErrorKind::InvalidValue, m));
+        if self.max_body_bytes == 0 {
+            return bad("max_body_bytes must be > 0");
+        }
+        if self.lease.is_zero() || self.ttl.is_zero() {
+            return bad("lease and ttl must be > 0");
+        }
+        if self.name.is_empty() {
+            return bad("endpoint name must not be empty");
+        }
+        Ok(Endpoint {
+            inner: Arc::new(Inner {
+                name: self.name.into(),
+                provider: self.verifier.scheme().name().into(),
+                verifier: self.verifier,
+                store: Arc::new(self.store),
+                lease: self.lease,
+                ttl: self.ttl,
+                max_body_bytes: self.max_body_bytes,
+                retry_after: self.retry_after,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+impl<St: IdempotencyStore> Endpoint<St> {
+    /// The endpoint's name (idempotency namespace).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The body limit.
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// Only POST is accepted.
+    pub fn check_method(&self, method: &str) -> Result<(), Outcome> {
+        if method == "POST" {
+            Ok(())
+        } else {
+            tracing::info!(endpoint = %self.inner.name, method, "webhook refused: method not allowed");
+            Err(Outcome::MethodNotAllowed)
+        }
+    }
+
+    /// Refuses early when the declared length is over the limit (before reading anything).
+    pub fn check_content_length(&self, declared: Option<u64>) -> Result<(), Outcome> {
+        match declared {
+            Some(n) if n > self.inner.max_body_bytes as u64 => Err(self.too_large()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The 413 outcome, for an adapter whose streaming read passed the limit.
+    pub fn too_large(&self) -> Outcome {
+        tracing::info!(endpoint = %self.inner.name, limit = self.inner.max_body_bytes, "webhook refused: body too large");
+        Outcome::PayloadTooLarge
+    }
+
+    /// Verifies the request (synchronously; no I/O). Refusals are logged with their reason.
+    pub fn verify<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> Result<Verified, Outcome> {
+        self.inner.verifier.verify(headers, body, self.inner.clock.now()).map_err(|e| {
+            tracing::warn!(endpoint = %self.inner.name, provider = %self.inner.provider, status = e.status(), reason = %e, "webhook refused");
+            Outcome::Rejected(e)
+        })
+    }
+
+    fn metadata(&self, v: &Verified) -> Metadata {
+        Metadata {
+            endpoint: Arc::clone(&self.inner.name),
+            provider: Arc::clone(&self.inner.provider),
+            delivery_id: v.delivery_id().to_owned(),
+            id_from_provider: v.id_from_provider(),
+            event_type: v.event_type().map(str::to_owned),
+            timestamp: v.timestamp(),
+            received_at: self.inner.clock.now(),
+            secret_index: v.secret_index(),
+        }
+    }
+
+    async fn claim(&self, verified: &Verified) -> Result<(IdempotencyKey, ClaimToken), Outcome> {
+        let key = IdempotencyKey::new(&self.inner.name, verified.delivery_id());
+        let id = verified.delivery_id();
+        match self.inner.store.claim(&key, self.inner.lease).await {
+            Ok(Claim::Acquired(token)) => Ok((key, token)),
+            Ok(Claim::Done) => {
+                tracing::info!(endpoint = %self.inner.name, delivery_id = id, "duplicate delivery");
+                Err(Outcome::Duplicate { delivery_id: id.to_owned() })
+            }
+            Ok(Claim::InFlight { retry_after }) => {
+                tracing::info!(endpoint = %self.inner.name, delivery_id = id, "delivery already in flight");
+                Err(Outcome::InFlight { retry_after })
+            }
+            Err(e) => {
+                tracing::error!(endpoint = %self.inner.name, delivery_id = id, error = %e, "idempotency store unavailable");
+                Err(Outcome::Unavailable { retry_after: self.inner.retry_after })
+            }
+        }
+    }
+
+    /// Quick-ack mode for one request: verify, claim, hand off. 202 only once the event is in
+    /// the channel; a full or closed channel releases the claim and answers 503.
+    pub async fn quick_ack<H: Headers + ?Sized>(&self, headers: &H, body: Bytes, tx: &EventSender) -> Outcome {
+        match self.verify(headers, &body) {
+            Ok(v) => self.hand_off(v, body, tx).await,
+            Err(o) => o,
+        }
+    }
+
+    /// Claim and hand off an already verified request (the second half of [`Self::quick_ack`],
+    /// for adapters whose header maps cannot be held across an `.await`).
+    pub async fn hand_off(&self, verified: Verified, body: Bytes, tx: &EventSender) -> Outcome {
+        let (key, token) = match self.claim(&verified).await {
+            Ok(c) => c,
+            Err(o) => return o,
+        };
+        let event = Event::new(self.metadata(&verified), body);
+        let id = verified.delivery_id();
+        match tx.try_send(event) {
+            Ok(()) => {
+                if let Err(e) = self.inner.store.complete(&key, token, self.inner.ttl).await {
+                    // The event is safe in the channel; only a later duplicate could slip through.
+                    tracing::warn!(endpoint = %self.inner.name, delivery_id = id, error = %e, "could not mark delivery done");
+                }
+                tracing::debug!(endpoint = %self.inner.name, delivery_id = id, "delivery accepted");
+                Outcome::Accepted { delivery_id: id.to_owned() }
+            }
+            Err(e) => {
+                let why = if matches!(e, TrySendError::Full(_)) {
+                    "hand-off channel full"
+                } else {
+                    "hand-off channel closed"
+                };
+                tracing::warn!(endpoint = %self.inner.name, delivery_id = id, "{why}: answering 503");
+                if let Err(e) = self.inner.store.release(&key, token).await {
+                    tracing::warn!(endpoint = %self.inner.name, delivery_id = id, error = %e, "could not release claim; it expires with its lease");
+                }
+                Outcome::Unavailable { retry_after: self.inner.retry_after }
+            }
+        }
+    }
+
+    /// Handler mode: claim an already verified delivery and return a guard that completes the key
+    /// when the handler answers 2xx and releases it otherwise, or when dropped unfinished
+    /// (handler panicked, request cancelled).
+    pub async fn begin(&self, verified: Verified) -> Result<HandlerGuard<St>, Outcome> {
+        let (key, token) = self.claim(&verified).await?;
+        Ok(HandlerGuard {
+            store: Arc::clone(&self.inner.store),
+            key,
+            token,
+            ttl: self.inner.ttl,
+            metadata: self.metadata(&verified),
+            armed: true,
+        })
+    }
+}
+
+/// Owns a delivery's claim while its handler runs. Call [`HandlerGuard::finish`] with the
+/// handler's status; if the guard is dropped instead, the claim is released in the background.
+#[must_use = "dropping the guard releases the claim"]
+pub struct HandlerGuard<St: IdempotencyStore> {
+    store: Arc<St>,
+    key: IdempotencyKey,
+    token: ClaimToken,
+    ttl: Duration,
+    metadata: Metadata,
+    armed: bool,
+}
+
+impl<St: IdempotencyStore> std::fmt::Debug for HandlerGuard<St> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerGuard").field("key", &self.key).field("armed", &self.armed).finish()
+    }
+}
+
+impl<St: IdempotencyStore> HandlerGuard<St> {
+    /// The delivery's metadata (for request extensions).
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// Completes the key on 2xx, releases it otherwise.
+    pub async fn finish(mut self, status: u16) {
+        self.armed = false;
+        let id = self.metadata.delivery_id();
+        let res = if (200..300).contains(&status) {
+            self.store.complete(&self.key, self.token, self.ttl).await
+        } else {
+            tracing::info!(endpoint = %self.metadata.endpoint, delivery_id = id, status, "handler failed: claim released for the retry");
+            self.store.release(&self.key, self.token).await
+        };
+        if let Err(e) = res {
+            tracing::warn!(endpoint = %self.metadata.endpoint, delivery_id = id, error = %e, "could not settle claim; it expires with its lease");
+        }
+    }
+}
+
+impl<St: IdempotencyStore> Drop for HandlerGuard<St> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        tracing::warn!(endpoint = %self.metadata.endpoint, delivery_id = self.metadata.delivery_id(), "handler did not finish (panic or cancelled): releasing claim");
+        let (store, key, token) = (Arc::clone(&self.store), self.key.clone(), self.token);
+        let release = async move {
+            let _ = store.release(&key, token).await;
+        };
+        // Without a runtime (dropped at shutdown) the claim simply expires with its lease.
+        if let Ok(h) = tokio::runtime::Handle::try_current() {
+            h.spawn(release);
+        }
+    }
+}
