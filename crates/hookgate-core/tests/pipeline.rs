@@ -35,10 +35,12 @@ fn delivery(id: &str) -> (Vec<(String, String)>, Bytes) {
     (h, body)
 }
 
+type Row = (Outcome, u16, Option<(&'static str, &'static str)>);
+
 #[test]
 fn outcome_table_matches_the_contract() {
     let d = Duration::from_secs(7);
-    let rows: Vec<(Outcome, u16, Option<(&str, &str)>)> = vec![
+    let rows: Vec<Row> = vec![
         (Outcome::Accepted { delivery_id: "x".into() }, 202, None),
         (Outcome::Duplicate { delivery_id: "x".into() }, 200, Some(("hookgate-duplicate", "true"))),
         (Outcome::InFlight { retry_after: d }, 409, Some(("retry-after", "7"))),
