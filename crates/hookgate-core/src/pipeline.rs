@@ -217,6 +217,11 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
         self.retry_after = d;
         self
     }
+    /// The replay window (default ±300 s).
+    pub fn replay_window(mut self, window: crate::ReplayWindow) -> Self {
+        self.verifier = self.verifier.with_window(window);
+        self
+    }
     /// The clock for the replay window (inject one in tests).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);

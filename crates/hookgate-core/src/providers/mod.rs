@@ -7,6 +7,45 @@ use std::str::FromStr;
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::scheme::Scheme;
 
+/// Declares a provider's event enum: one variant per documented event type, plus `Unknown`, so
+/// that a new event type never breaks deserialisation.
+macro_rules! provider_events {
+    ($(#[$m:meta])* pub enum $name:ident { $( $(#[$vm:meta])* $lit:literal => $variant:ident($ty:ty), )* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        // Parsed once per delivery and moved rarely: boxing the big variants buys nothing.
+        #[allow(clippy::large_enum_variant)]
+        pub enum $name {
+            $( $(#[$vm])* $variant($ty), )*
+            /// An event type this version does not know, with its raw data.
+            Unknown {
+                /// The provider's event type.
+                event_type: String,
+                /// The event's data, as sent.
+                data: serde_json::Value,
+            },
+        }
+
+        impl $name {
+            /// The provider's name for this event type.
+            pub fn event_type(&self) -> &str {
+                match self {
+                    $( Self::$variant(_) => $lit, )*
+                    Self::Unknown { event_type, .. } => event_type,
+                }
+            }
+
+            pub(crate) fn from_parts<E: serde::de::Error>(event_type: String, data: serde_json::Value) -> Result<Self, E> {
+                Ok(match event_type.as_str() {
+                    $( $lit => Self::$variant(serde_json::from_value(data).map_err(E::custom)?), )*
+                    _ => Self::Unknown { event_type, data },
+                })
+            }
+        }
+    };
+}
+
 pub mod github;
 pub mod pollybot;
 pub mod primebot;

@@ -1,0 +1,336 @@
+//! Every row of CONTRACT §1 through the tower adapter, for every preset, in both modes.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use bytes::Bytes;
+use hookgate_core::{Endpoint, ManualClock, Preset, Secret, SignOptions, Verifier};
+use hookgate_tower::{QuickAck, RawWebhook, Webhook, WebhookLayer, WebhookMeta};
+use tower::ServiceExt;
+
+const NOW: u64 = 1_700_000_000;
+
+fn secret_for(p: Preset) -> &'static str {
+    match p {
+        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        _ => "contract-secret",
+    }
+}
+
+fn body_for(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}}}}"#
+    )
+}
+
+fn signed(p: Preset, id: &str, ts: i64) -> Request<Body> {
+    let body = body_for(id);
+    let scheme = p.scheme();
+    let s = Secret::parse(scheme.secret_format(), secret_for(p)).unwrap();
+    let headers = scheme
+        .sign(&s, body.as_bytes(), &SignOptions { id: Some(id), timestamp: Some(ts), event_type: Some("e") })
+        .unwrap();
+    let mut req = Request::post("/hooks").header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+fn endpoint(p: Preset, clock: &ManualClock) -> Endpoint {
+    let v = Verifier::for_preset(p, &[secret_for(p)]).unwrap();
+    Endpoint::builder("/hooks", v).clock(clock.clone()).max_body_bytes(64 * 1024).build().unwrap()
+}
+
+fn handler_app(p: Preset, calls: Arc<AtomicUsize>, status: StatusCode, clock: &ManualClock) -> Router {
+    Router::new()
+        .route(
+            "/hooks",
+            post(move |WebhookMeta(meta): WebhookMeta, body: Bytes| {
+                let calls = Arc::clone(&calls);
+                async move {
+                    assert!(!body.is_empty(), "raw body intact for the handler");
+                    assert!(!meta.delivery_id().is_empty());
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    status
+                }
+            }),
+        )
+        .layer(WebhookLayer::new(endpoint(p, clock)))
+}
+
+async fn status_of(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    (res.status(), res.headers().clone())
+}
+
+fn with_header(mut req: Request<Body>, name: &str, value: &str) -> Request<Body> {
+    req.headers_mut().insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+    req
+}
+
+#[tokio::test]
+async fn every_preset_every_row_handler_mode() {
+    for p in Preset::ALL {
+        let clock = ManualClock::from_unix(NOW);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let app = handler_app(p, Arc::clone(&calls), StatusCode::NO_CONTENT, &clock);
+        let ts = NOW as i64;
+
+        // valid → handler's response; duplicate → 200 + header, handler not called again
+        assert_eq!(status_of(&app, signed(p, "d1", ts)).await.0, StatusCode::NO_CONTENT, "{p}");
+        let (s, h) = status_of(&app, signed(p, "d1", ts)).await;
+        assert_eq!(
+            (s, h.get("hookgate-duplicate").map(|v| v.to_str().unwrap())),
+            (StatusCode::OK, Some("true")),
+            "{p}"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{p}");
+
+        // invalid signature: the body was changed
+        let req = signed(p, "d2", ts);
+        let (parts, _) = req.into_parts();
+        let tampered = Request::from_parts(parts, Body::from(body_for("d2").replace("\"e\"", "\"E\"")));
+        assert_eq!(status_of(&app, tampered).await.0, StatusCode::UNAUTHORIZED, "{p}");
+
+        // signature missing
+        let mut req = signed(p, "d3", ts);
+        req.headers_mut().remove(p.scheme().signature_header());
+        assert_eq!(status_of(&app, req).await.0, StatusCode::UNAUTHORIZED, "{p}");
+
+        // malformed signature header
+        let req = with_header(signed(p, "d4", ts), p.scheme().signature_header(), "%%%not-a-signature%%%");
+        assert_eq!(status_of(&app, req).await.0, StatusCode::BAD_REQUEST, "{p}");
+
+        // stale and future, where the preset enforces a timestamp
+        if p.scheme().enforces_timestamp() {
+            assert_eq!(status_of(&app, signed(p, "d5", ts - 301)).await.0, StatusCode::UNAUTHORIZED, "{p}");
+            assert_eq!(status_of(&app, signed(p, "d6", ts + 301)).await.0, StatusCode::UNAUTHORIZED, "{p}");
+        }
+
+        // 405
+        let (s, h) = status_of(&app, Request::get("/hooks").body(Body::empty()).unwrap()).await;
+        // axum's router answers GET on a POST route itself; either way: 405 + Allow.
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{p}");
+        assert!(h.get("allow").is_some());
+
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{p}: refused requests must not reach the handler");
+    }
+}
+
+#[tokio::test]
+async fn every_preset_quick_ack_202_then_duplicate() {
+    for p in Preset::ALL {
+        let clock = ManualClock::from_unix(NOW);
+        let (tx, mut rx) = hookgate_core::channel(8);
+        let app = Router::new().route_service("/hooks", QuickAck::new(endpoint(p, &clock), tx));
+        assert_eq!(status_of(&app, signed(p, "q1", NOW as i64)).await.0, StatusCode::ACCEPTED, "{p}");
+        let ev = rx.try_recv().expect("handed off before the 202");
+        assert_eq!(ev.metadata().provider(), p.name());
+        let (s, h) = status_of(&app, signed(p, "q1", NOW as i64)).await;
+        assert_eq!((s, h.contains_key("hookgate-duplicate")), (StatusCode::OK, true), "{p}");
+        assert!(rx.try_recv().is_err(), "{p}: duplicate handed off");
+        // method check in the terminal service itself
+        let (s, h) = status_of(&app, Request::put("/hooks").body(Body::empty()).unwrap()).await;
+        assert_eq!((s, h.get("allow").unwrap().to_str().unwrap()), (StatusCode::METHOD_NOT_ALLOWED, "POST"));
+    }
+}
+
+#[tokio::test]
+async fn quick_ack_full_channel_is_503_then_retry_succeeds() {
+    let clock = ManualClock::from_unix(NOW);
+    let (tx, mut rx) = hookgate_core::channel(1);
+    let app = Router::new().route_service("/hooks", QuickAck::new(endpoint(Preset::Github, &clock), tx));
+    assert_eq!(status_of(&app, signed(Preset::Github, "a", 0)).await.0, StatusCode::ACCEPTED);
+    let (s, h) = status_of(&app, signed(Preset::Github, "b", 0)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(h.contains_key("retry-after"));
+    rx.recv().await.unwrap();
+    assert_eq!(status_of(&app, signed(Preset::Github, "b", 0)).await.0, StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn handler_failure_then_successful_retry() {
+    let clock = ManualClock::from_unix(NOW);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = Arc::clone(&calls);
+    let app = Router::new()
+        .route(
+            "/hooks",
+            post(move || {
+                let n = c2.fetch_add(1, Ordering::SeqCst);
+                async move { if n == 0 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK } }
+            }),
+        )
+        .layer(WebhookLayer::new(endpoint(Preset::Stripe, &clock)));
+    let ts = NOW as i64;
+    assert_eq!(status_of(&app, signed(Preset::Stripe, "evt_1", ts)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(status_of(&app, signed(Preset::Stripe, "evt_1", ts)).await.0, StatusCode::OK);
+    assert_eq!(status_of(&app, signed(Preset::Stripe, "evt_1", ts)).await.0, StatusCode::OK); // duplicate
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn in_flight_is_409_with_retry_after() {
+    let clock = ManualClock::from_unix(NOW);
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let g2 = Arc::clone(&gate);
+    let app = Router::new()
+        .route(
+            "/hooks",
+            post(move || {
+                let g = Arc::clone(&g2);
+                async move {
+                    g.notified().await;
+                    StatusCode::OK
+                }
+            }),
+        )
+        .layer(WebhookLayer::new(endpoint(Preset::Github, &clock)));
+    let first = tokio::spawn({
+        let app = app.clone();
+        async move { status_of(&app, signed(Preset::Github, "slow", 0)).await.0 }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (s, h) = status_of(&app, signed(Preset::Github, "slow", 0)).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(h.contains_key("retry-after"));
+    gate.notify_one();
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+}
+
+/// A body that streams `total` bytes in 16 KiB chunks and counts what was read.
+struct Endless {
+    left: usize,
+    read: Arc<AtomicUsize>,
+}
+
+impl http_body::Body for Endless {
+    type Data = Bytes;
+    type Error = Infallible;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let n = self.left.min(16 * 1024);
+        self.left -= n;
+        self.read.fetch_add(n, Ordering::SeqCst);
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(vec![b'x'; n])))))
+    }
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_413_without_reading_it_all() {
+    let clock = ManualClock::from_unix(NOW);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = handler_app(Preset::Github, Arc::clone(&calls), StatusCode::OK, &clock);
+    // No Content-Length: refused while streaming.
+    let read = Arc::new(AtomicUsize::new(0));
+    let req =
+        Request::post("/hooks").body(Body::new(Endless { left: 10 * 1024 * 1024, read: Arc::clone(&read) })).unwrap();
+    assert_eq!(status_of(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(read.load(Ordering::SeqCst) <= 64 * 1024 + 16 * 1024, "read {} bytes", read.load(Ordering::SeqCst));
+    // Declared too large: refused before reading anything.
+    let read = Arc::new(AtomicUsize::new(0));
+    let req = Request::post("/hooks")
+        .header("content-length", (10 * 1024 * 1024).to_string())
+        .body(Body::new(Endless { left: 10 * 1024 * 1024, read: Arc::clone(&read) }))
+        .unwrap();
+    assert_eq!(status_of(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(read.load(Ordering::SeqCst), 0);
+    // One byte over the limit.
+    let req = Request::post("/hooks").body(Body::from(vec![b'x'; 64 * 1024 + 1])).unwrap();
+    assert_eq!(status_of(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_concurrent_duplicates_run_the_handler_once() {
+    let clock = ManualClock::from_unix(NOW);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = handler_app(Preset::StandardWebhooks, Arc::clone(&calls), StatusCode::OK, &clock);
+    let mut tasks = Vec::new();
+    for _ in 0..500 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            status_of(&app, signed(Preset::StandardWebhooks, "msg_same", NOW as i64)).await.0
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let s = t.await.unwrap();
+        assert!([StatusCode::OK, StatusCode::CONFLICT].contains(&s), "{s}");
+        ok += usize::from(s == StatusCode::OK);
+    }
+    assert!(ok >= 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn typed_and_raw_extractors_and_missing_layer() {
+    use hookgate_core::providers::twabot;
+    let clock = ManualClock::from_unix(NOW);
+    let typed = Router::new()
+        .route(
+            "/hooks",
+            post(|Webhook { payload, metadata }: Webhook<twabot::Event>| async move {
+                format!("{} {}", payload.kind.event_type(), metadata.delivery_id())
+            }),
+        )
+        .layer(WebhookLayer::new(endpoint(Preset::Twabot, &clock)));
+    let body = r#"{"event":"message.received","timestamp":"2026-04-02T10:30:45.000Z","data":{"message_id":"wamid.1","text":"hi"}}"#;
+    let s = Secret::hmac(secret_for(Preset::Twabot)).unwrap();
+    let h = Preset::Twabot.scheme().sign(&s, body.as_bytes(), &SignOptions::default()).unwrap();
+    let req = Request::post("/hooks").header(&h[0].0, &h[0].1).body(Body::from(body)).unwrap();
+    let res = typed.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+    assert_eq!(&text[..], b"message.received wamid.1");
+
+    // A verified body that is not the expected type: 422, and the claim is released.
+    let bad = r#"{"no_event_field":true}"#;
+    let h = Preset::Twabot.scheme().sign(&s, bad.as_bytes(), &SignOptions::default()).unwrap();
+    let req = || Request::post("/hooks").header(&h[0].0, &h[0].1).body(Body::from(bad)).unwrap();
+    assert_eq!(typed.clone().oneshot(req()).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(typed.clone().oneshot(req()).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Raw variant.
+    let raw = Router::new()
+        .route("/hooks", post(|RawWebhook { body, .. }: RawWebhook| async move { body.len().to_string() }))
+        .layer(WebhookLayer::new(endpoint(Preset::Github, &clock)));
+    let res = raw.oneshot(signed(Preset::Github, "r1", 0)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Without the layer: a clear 500.
+    let bare = Router::new().route("/hooks", post(|WebhookMeta(_): WebhookMeta| async { "" }));
+    let res = bare.oneshot(signed(Preset::Github, "x", 0)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let text = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+    assert!(String::from_utf8_lossy(&text).contains("without hookgate_tower::WebhookLayer"));
+}
+
+#[tokio::test]
+async fn custom_rejection_response() {
+    let clock = ManualClock::from_unix(NOW);
+    let app = Router::new().route("/hooks", post(|| async { "ok" })).layer(
+        WebhookLayer::new(endpoint(Preset::Github, &clock)).on_rejection(|o: &hookgate_core::Outcome| {
+            let mut r = hookgate_tower::outcome_response(o);
+            r.headers_mut().insert("x-custom", "1".parse().unwrap());
+            r
+        }),
+    );
+    let res = app.oneshot(Request::post("/hooks").body(Body::from("{}")).unwrap()).await.unwrap();
+    assert_eq!((res.status(), res.headers().contains_key("x-custom")), (StatusCode::UNAUTHORIZED, true));
+    let _ = SystemTime::now().duration_since(UNIX_EPOCH);
+}
