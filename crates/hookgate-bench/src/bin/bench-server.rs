@@ -1,0 +1,83 @@
+//! `bench-server MODE PORT` — MODE: `bare` (axum `Bytes` → 204), `handler` (same route behind
+//! `WebhookLayer`), `quick-ack` (`QuickAck` + a consumer draining the channel).
+//!
+//! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
+//! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
+//! request is still a *new* delivery (claim → hand-off/handler → complete). Prints how many
+//! deliveries were processed when it gets SIGTERM/Ctrl-C.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use bytes::Bytes;
+use hookgate_bench::SECRET;
+use hookgate_core::{Endpoint, Preset, Verifier};
+use hookgate_tower::{QuickAck, WebhookLayer};
+
+fn endpoint() -> Endpoint {
+    let v = Verifier::for_preset(Preset::Github, &[SECRET]).expect("secret");
+    Endpoint::builder("/webhooks", v).ttl(Duration::from_millis(1)).build().expect("endpoint")
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "bare".into());
+    let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async move {
+        let processed = Arc::new(AtomicU64::new(0));
+        let p = Arc::clone(&processed);
+        let app = match mode.as_str() {
+            "bare" => Router::new().route(
+                "/webhooks",
+                post(move |body: Bytes| {
+                    let p = Arc::clone(&p);
+                    async move {
+                        std::hint::black_box(&body);
+                        p.fetch_add(1, Ordering::Relaxed);
+                        StatusCode::NO_CONTENT
+                    }
+                }),
+            ),
+            "handler" => Router::new()
+                .route(
+                    "/webhooks",
+                    post(move |body: Bytes| {
+                        let p = Arc::clone(&p);
+                        async move {
+                            std::hint::black_box(&body);
+                            p.fetch_add(1, Ordering::Relaxed);
+                            StatusCode::NO_CONTENT
+                        }
+                    }),
+                )
+                .layer(WebhookLayer::new(endpoint())),
+            "quick-ack" => {
+                let (tx, mut rx) = hookgate_core::channel(65_536);
+                tokio::spawn(async move {
+                    while let Some(ev) = rx.recv().await {
+                        std::hint::black_box(ev);
+                        p.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+                Router::new().route_service("/webhooks", QuickAck::new(endpoint(), tx))
+            }
+            other => panic!("unknown mode {other}: bare | handler | quick-ack"),
+        };
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+        eprintln!("bench-server {mode} on 127.0.0.1:{port}");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
+                tokio::select! { _ = term.recv() => {}, _ = tokio::signal::ctrl_c() => {} }
+            })
+            .await
+            .expect("serve");
+        println!("processed {}", processed.load(Ordering::Relaxed));
+    });
+}
