@@ -16,7 +16,7 @@ use sha2::Sha256;
 const TS: i64 = 1_700_000_000;
 
 /// A JSON body of exactly `len` bytes with the fields presets read near the front.
-pub fn body(len: usize) -> Vec<u8> {
+pub(crate) fn body(len: usize) -> Vec<u8> {
     let head = r#"{"id":"evt_1Nabc","type":"invoice.paid","event":"message.received","eventId":"ev_1","eventType":"message.received","event_id":"Ev01","timestamp":1700000000,"data":{"eventId":"e1","message_id":"wamid.1","pad":""#;
     let tail = r#""}}"#;
     let mut b = head.as_bytes().to_vec();
