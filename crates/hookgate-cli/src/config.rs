@@ -1,0 +1,186 @@
+//! `hookgate.toml`, and the quick flags, resolved into what `serve` runs. Every error names the
+//! file, the key and the problem, before anything listens.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use hookgate_core::{Preset, Secrets};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    max_body_bytes: Option<usize>,
+    store: Option<StoreConfig>,
+    #[serde(default)]
+    endpoints: Vec<EndpointConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreConfig {
+    kind: Option<String>,
+    url: Option<String>,
+    ttl_secs: Option<u64>,
+    capacity: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointConfig {
+    path: String,
+    provider: String,
+    secrets: Vec<String>,
+    tolerance_secs: Option<u64>,
+    max_body_bytes: Option<usize>,
+}
+
+/// One endpoint, ready to build.
+pub(crate) struct EndpointSpec {
+    pub(crate) path: String,
+    pub(crate) preset: Preset,
+    pub(crate) secrets: Secrets,
+    pub(crate) tolerance: Duration,
+    pub(crate) max_body_bytes: usize,
+}
+
+/// What `serve` runs.
+pub(crate) struct ServeConfig {
+    pub(crate) listen: SocketAddr,
+    pub(crate) endpoints: Vec<EndpointSpec>,
+    pub(crate) ttl: Duration,
+    pub(crate) capacity: usize,
+}
+
+fn secret_text(raw: &str) -> anyhow::Result<String> {
+    match raw.strip_prefix("env:") {
+        Some(var) => std::env::var(var).map_err(|_| anyhow!("environment variable `{var}` is not set")),
+        None => Ok(raw.to_owned()),
+    }
+}
+
+pub(crate) fn endpoint(
+    path: &str,
+    provider: &str,
+    secrets: &[String],
+    tolerance_secs: u64,
+    max_body_bytes: usize,
+) -> anyhow::Result<EndpointSpec> {
+    if !path.starts_with('/') {
+        bail!("path `{path}` must start with `/`");
+    }
+    let preset = Preset::from_name(provider).map_err(|e| anyhow!("provider: {e}"))?;
+    if secrets.is_empty() {
+        bail!("secrets: at least one secret is required");
+    }
+    let texts = secrets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let t = secret_text(s).with_context(|| format!("secrets[{i}]"))?;
+            if t.is_empty() {
+                bail!("secrets[{i}]: the secret is empty");
+            }
+            Ok(t)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let secrets = Secrets::parse(preset.scheme().secret_format(), &texts).map_err(|e| anyhow!("secrets: {e}"))?;
+    if max_body_bytes == 0 {
+        bail!("max_body_bytes must be greater than 0");
+    }
+    Ok(EndpointSpec {
+        path: path.to_owned(),
+        preset,
+        secrets,
+        tolerance: Duration::from_secs(tolerance_secs),
+        max_body_bytes,
+    })
+}
+
+fn listen(addr: &str) -> anyhow::Result<SocketAddr> {
+    addr.parse().map_err(|_| anyhow!("`{addr}` is not an address like 127.0.0.1:8080"))
+}
+
+pub(crate) fn from_flags(
+    provider: &str,
+    secrets: &[String],
+    addr: &str,
+    path: &str,
+    tolerance_secs: u64,
+    max_body_bytes: usize,
+) -> anyhow::Result<ServeConfig> {
+    Ok(ServeConfig {
+        listen: listen(addr).context("--listen")?,
+        endpoints: vec![endpoint(path, provider, secrets, tolerance_secs, max_body_bytes)?],
+        ttl: Duration::from_secs(86_400),
+        capacity: 1_000_000,
+    })
+}
+
+pub(crate) fn from_file(file: &Path, listen_flag: Option<&str>) -> anyhow::Result<ServeConfig> {
+    let name = file.display();
+    let text = std::fs::read_to_string(file).with_context(|| format!("{name}: cannot read"))?;
+    let cfg: FileConfig = toml::from_str(&text).map_err(|e| anyhow!("{name}: {}", e.to_string().trim_end()))?;
+    let in_file = |key: String, e: anyhow::Error| anyhow!("{name}: {key}: {e:#}");
+    let listen_text = listen_flag.map(str::to_owned).or(cfg.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen = listen(&listen_text).map_err(|e| in_file("listen".into(), e))?;
+    let max_body = cfg.max_body_bytes.unwrap_or(1_048_576);
+    let (mut ttl, mut capacity) = (Duration::from_secs(86_400), 1_000_000);
+    if let Some(store) = cfg.store {
+        match store.kind.as_deref().unwrap_or("memory") {
+            "memory" => {}
+            "redis" => {
+                return Err(in_file(
+                    "store.kind".into(),
+                    anyhow!(
+                        "\"redis\" is not available in this build yet (hookgate-redis is not part of it); use \"memory\"{}",
+                        store.url.map(|_| ", and drop store.url").unwrap_or_default()
+                    ),
+                ));
+            }
+            other => {
+                return Err(in_file(
+                    "store.kind".into(),
+                    anyhow!("unknown store `{other}` (use \"memory\" or \"redis\")"),
+                ));
+            }
+        }
+        if let Some(t) = store.ttl_secs {
+            if t == 0 {
+                return Err(in_file("store.ttl_secs".into(), anyhow!("must be greater than 0")));
+            }
+            ttl = Duration::from_secs(t);
+        }
+        if let Some(c) = store.capacity {
+            if c == 0 {
+                return Err(in_file("store.capacity".into(), anyhow!("must be greater than 0")));
+            }
+            capacity = c;
+        }
+    }
+    if cfg.endpoints.is_empty() {
+        bail!("{name}: endpoints: at least one [[endpoints]] table is required");
+    }
+    let mut seen = HashSet::new();
+    let mut endpoints = Vec::new();
+    for (i, e) in cfg.endpoints.iter().enumerate() {
+        let key = |k: &str| format!("endpoints[{i}].{k}");
+        if !seen.insert(e.path.clone()) {
+            return Err(in_file(key("path"), anyhow!("duplicate path `{}`", e.path)));
+        }
+        let spec = endpoint(
+            &e.path,
+            &e.provider,
+            &e.secrets,
+            e.tolerance_secs.unwrap_or(300),
+            e.max_body_bytes.unwrap_or(max_body),
+        )
+        .map_err(|err| in_file(format!("endpoints[{i}] ({})", e.path), err))?;
+        endpoints.push(spec);
+    }
+    Ok(ServeConfig { listen, endpoints, ttl, capacity })
+}

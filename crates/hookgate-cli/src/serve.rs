@@ -1,0 +1,126 @@
+//! `hookgate serve`: quick-ack endpoints on hookgate-tower, one JSON line per verified delivery.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use axum::Router;
+use base64::Engine as _;
+use hookgate_core::{Endpoint, Event, MemoryStore, ReplayWindow, Verifier};
+use hookgate_tower::QuickAck;
+
+use crate::ServeArgs;
+use crate::config::{self, ServeConfig};
+
+pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = match &a.config {
+        Some(file) => {
+            // --listen given explicitly overrides the file's.
+            let explicit = (a.listen != "127.0.0.1:8080").then_some(a.listen.as_str());
+            config::from_file(file, explicit)?
+        }
+        None => config::from_flags(
+            a.provider.as_deref().unwrap_or_default(),
+            &a.secrets,
+            &a.listen,
+            &a.path,
+            a.tolerance_secs,
+            a.max_body_bytes,
+        )?,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HOOKGATE_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(run(cfg))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One delivery as a JSON line (CONTRACT §4).
+pub(crate) fn json_line(ev: &Event) -> String {
+    let m = ev.metadata();
+    let payload = serde_json::from_slice::<serde_json::Value>(ev.body()).unwrap_or_else(
+        |_| serde_json::json!({ "base64": base64::engine::general_purpose::STANDARD.encode(ev.body()) }),
+    );
+    let ts = m
+        .timestamp()
+        .filter(|t| *t >= 0)
+        .map(|t| humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(t as u64)).to_string());
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        endpoint: &'a str,
+        provider: &'a str,
+        delivery_id: &'a str,
+        event_type: Option<&'a str>,
+        timestamp: Option<String>,
+        received_at: String,
+        payload: serde_json::Value,
+    }
+    let line = Line {
+        endpoint: m.endpoint(),
+        provider: m.provider(),
+        delivery_id: m.delivery_id(),
+        event_type: m.event_type(),
+        timestamp: ts,
+        received_at: humantime::format_rfc3339_millis(m.received_at()).to_string(),
+        payload,
+    };
+    serde_json::to_string(&line).expect("serialisable")
+}
+
+async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
+    let store = MemoryStore::builder().capacity(cfg.capacity).build().context("store")?;
+    let (tx, mut rx) = hookgate_core::channel(4096);
+    let mut app = Router::new();
+    for e in cfg.endpoints {
+        let verifier = Verifier::new(e.preset.scheme(), e.secrets).with_window(ReplayWindow::symmetric(e.tolerance));
+        let endpoint = Endpoint::builder(e.path.clone(), verifier)
+            .store(store.clone())
+            .ttl(cfg.ttl)
+            .max_body_bytes(e.max_body_bytes)
+            .build()
+            .with_context(|| format!("endpoint {}", e.path))?;
+        tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
+        app = app.route_service(&e.path, QuickAck::new(endpoint, tx.clone()));
+    }
+    drop(tx);
+
+    // The consumer: prints each delivery, in order, as soon as it is handed off.
+    let printer = tokio::spawn(async move {
+        let mut n = 0u64;
+        while let Some(ev) = rx.recv().await {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", json_line(&ev));
+            let _ = out.flush();
+            n += 1;
+        }
+        n
+    });
+
+    let listener =
+        tokio::net::TcpListener::bind(cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let started = SystemTime::now();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server")?;
+    tracing::info!("stopped accepting; draining acknowledged deliveries");
+    let printed = tokio::time::timeout(Duration::from_secs(30), printer)
+        .await
+        .context("draining timed out")?
+        .context("printer")?;
+    tracing::info!(deliveries = printed, uptime_secs = started.elapsed().unwrap_or_default().as_secs(), "bye");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

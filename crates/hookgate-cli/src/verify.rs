@@ -1,0 +1,247 @@
+//! `hookgate verify`: does a captured delivery verify, and if not, precisely why.
+
+use std::io;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::anyhow;
+use base64::Engine as _;
+use clap::Args;
+use hookgate_core::{Preset, Secret, Secrets, Verifier, VerifyErrorKind};
+use serde::Serialize;
+use serde_json::ser::Formatter;
+
+/// Arguments of `hookgate verify`.
+#[derive(Args)]
+pub(crate) struct VerifyArgs {
+    /// Provider preset.
+    #[arg(long)]
+    provider: String,
+    /// Secret(s) to try; repeat for several.
+    #[arg(long = "secret", required = true)]
+    secrets: Vec<String>,
+    /// A request header as `Name: value`; repeat for each.
+    #[arg(long = "header")]
+    headers: Vec<String>,
+    /// The raw body file (`-` for stdin).
+    #[arg(long)]
+    body: String,
+    /// Check the timestamp against this Unix time instead of the clock (for old captures).
+    #[arg(long)]
+    now: Option<u64>,
+}
+
+pub(crate) fn main(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let preset = Preset::from_name(&a.provider).map_err(|e| anyhow!("--provider: {e}"))?;
+    let headers = a
+        .headers
+        .iter()
+        .map(|h| {
+            h.split_once(':')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .ok_or_else(|| anyhow!("--header `{h}`: expected `Name: value`"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let body = crate::read_body(&a.body)?;
+    let verifier = Verifier::for_preset(preset, &a.secrets).map_err(|e| anyhow!("--secret: {e}"))?;
+    let now = a.now.map(|s| UNIX_EPOCH + Duration::from_secs(s)).unwrap_or_else(SystemTime::now);
+    let report = diagnose(preset, &verifier, &a.secrets, &headers, &body, now);
+    print!("{}", report.text);
+    Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub(crate) struct Report {
+    pub(crate) valid: bool,
+    pub(crate) text: String,
+}
+
+pub(crate) fn diagnose(
+    preset: Preset,
+    verifier: &Verifier,
+    secret_texts: &[String],
+    headers: &[(String, String)],
+    body: &[u8],
+    now: SystemTime,
+) -> Report {
+    let mut out = String::new();
+    let err = match verifier.verify(headers, body, now) {
+        Ok(v) => {
+            out.push_str(&format!(
+                "valid: {} signature, matched secret #{}\n  delivery id: {}\n  event type:  {}\n  timestamp:   {}\n",
+                preset.name(),
+                v.secret_index() + 1,
+                v.delivery_id(),
+                v.event_type().unwrap_or("-"),
+                v.timestamp().map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+            ));
+            return Report { valid: true, text: out };
+        }
+        Err(e) => e,
+    };
+    out.push_str(&format!("NOT valid: {err}\n"));
+    let scheme = verifier.scheme();
+    match err.kind() {
+        VerifyErrorKind::Stale | VerifyErrorKind::Future => {
+            let by = err.out_of_window_by().unwrap_or(0);
+            let dir = if err.kind() == VerifyErrorKind::Stale { "stale" } else { "in the future" };
+            out.push_str(&format!(
+                "  the timestamp is {dir} by {by} s beyond the ±{} s window.\n",
+                verifier.window().past().as_secs()
+            ));
+            // Is the signature itself right? Check at the webhook's own time.
+            if let Some(ts) = timestamp_of(verifier, headers) {
+                let then = UNIX_EPOCH + Duration::from_secs(ts.max(0) as u64);
+                match verifier.verify(headers, body, then) {
+                    Ok(_) => out.push_str("  the signature itself is valid: this is an old capture or a replay (use --now to check it at its own time).\n"),
+                    Err(e) => out.push_str(&format!("  and at its own time it would still fail: {e}\n")),
+                }
+            }
+        }
+        VerifyErrorKind::SignatureMismatch => {
+            explain_mismatch(preset, verifier, secret_texts, headers, body, now, &mut out)
+        }
+        VerifyErrorKind::MissingSignature => out.push_str(&format!(
+            "  expected a `{}` header of the form {}.\n",
+            scheme.signature_header(),
+            syntax_example(scheme)
+        )),
+        VerifyErrorKind::MalformedHeader | VerifyErrorKind::AmbiguousHeader | VerifyErrorKind::MissingHeader => out
+            .push_str(&format!(
+                "  expected signature header: `{}` = {}\n",
+                scheme.signature_header(),
+                syntax_example(scheme)
+            )),
+        _ => {}
+    }
+    Report { valid: false, text: out }
+}
+
+fn timestamp_of(verifier: &Verifier, headers: &[(String, String)]) -> Option<i64> {
+    // Authenticating at the epoch with an unbounded window yields the parsed timestamp if any.
+    let wide = Verifier::new(verifier.scheme().clone(), Secrets::from(Secret::hmac("probe").ok()?))
+        .with_window(hookgate_core::ReplayWindow::symmetric(Duration::from_secs(u32::MAX as u64 * 64)));
+    match wide.authenticate(headers, b"", UNIX_EPOCH + Duration::from_secs(1_700_000_000)) {
+        Ok(a) => a.timestamp,
+        Err(_) => headers.iter().find_map(|(k, v)| {
+            let s = verifier.scheme();
+            match s.timestamp_source() {
+                hookgate_core::TimestampSource::Header(h) if k.eq_ignore_ascii_case(h) => v.parse().ok(),
+                hookgate_core::TimestampSource::SignatureParam if k.eq_ignore_ascii_case(s.signature_header()) => {
+                    v.split(',').find_map(|p| p.trim().strip_prefix("t=")?.parse().ok())
+                }
+                _ => None,
+            }
+        }),
+    }
+}
+
+fn syntax_example(s: &hookgate_core::Scheme) -> String {
+    use hookgate_core::SignatureSyntax::*;
+    let enc = match s.encoding() {
+        hookgate_core::Encoding::Hex => "<64 hex digits>",
+        _ => "<base64>",
+    };
+    match s.syntax() {
+        Single { prefix, .. } => format!("`{prefix}{enc}`"),
+        Params { timestamp_key, signature_key } => format!("`{timestamp_key}=<unix>,{signature_key}={enc}`"),
+        VersionedList => "`v1,<base64>` (space-separated, several allowed)".into(),
+        _ => "see `hookgate providers`".into(),
+    }
+}
+
+/// Python's `json.dumps` default separators (`, ` and `: `).
+struct PythonStyle;
+impl Formatter for PythonStyle {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
+fn reencodings(body: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    let mut v: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    if body.ends_with(b"\n") {
+        v.push(("without its trailing newline", body.trim_ascii_end().to_vec()));
+    } else {
+        v.push(("with a trailing newline", [body, b"\n"].concat()));
+    }
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Ok(c) = serde_json::to_vec(&json) {
+            v.push(("re-encoded as compact JSON (e.g. JSON.stringify of the parsed body)", c));
+        }
+        if let Ok(p) = serde_json::to_vec_pretty(&json) {
+            v.push(("re-encoded as pretty JSON (2-space indent)", p));
+        }
+        let mut py = Vec::new();
+        if json.serialize(&mut serde_json::Serializer::with_formatter(&mut py, PythonStyle)).is_ok() {
+            v.push(("re-encoded with Python json.dumps separators (\", \" and \": \")", py));
+        }
+    }
+    v.retain(|(_, b)| b != body);
+    v
+}
+
+fn alt_secrets(preset: Preset, text: &str) -> Vec<(String, Secret)> {
+    let mut v = Vec::new();
+    let std = matches!(preset, Preset::StandardWebhooks | Preset::Svix);
+    if std {
+        if let Ok(s) = Secret::hmac(text.as_bytes()) {
+            v.push(("used as raw bytes instead of base64-decoding it".to_string(), s));
+        }
+    } else if let Some(b64) = text.strip_prefix("whsec_") {
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
+            if let Ok(s) = Secret::hmac(&bytes) {
+                v.push(("with `whsec_` base64-decoded".to_string(), s));
+            }
+        }
+        if let Ok(s) = Secret::hmac(b64.as_bytes()) {
+            v.push(("without the `whsec_` prefix".to_string(), s));
+        }
+    } else if let Ok(s) = Secret::hmac(format!("whsec_{text}").as_bytes()) {
+        v.push(("with a `whsec_` prefix".to_string(), s));
+    }
+    v
+}
+
+fn explain_mismatch(
+    preset: Preset,
+    verifier: &Verifier,
+    secret_texts: &[String],
+    headers: &[(String, String)],
+    body: &[u8],
+    now: SystemTime,
+    out: &mut String,
+) {
+    for (what, alt) in reencodings(body) {
+        if verifier.verify(headers, &alt, now).is_ok() {
+            out.push_str(&format!(
+                "  diagnosis: body altered — the signature matches the body {what}.\n  \
+                 Something between the sender and you changed the bytes (a JSON parser or pretty-printer, an editor, a proxy).\n  \
+                 Verify the raw bytes exactly as received.\n"
+            ));
+            return;
+        }
+    }
+    for text in secret_texts {
+        for (what, s) in alt_secrets(preset, text) {
+            if Verifier::new(verifier.scheme().clone(), s)
+                .with_window(verifier.window())
+                .verify(headers, body, now)
+                .is_ok()
+            {
+                out.push_str(&format!("  diagnosis: secret format — the signature matches the secret {what}.\n"));
+                return;
+            }
+        }
+    }
+    out.push_str(&format!(
+        "  diagnosis: wrong secret (none of the {} given matches), or the body was changed in a way that cannot be undone.\n  \
+         Check the endpoint's signing secret in the provider's dashboard, and that you pass the raw body.\n",
+        secret_texts.len()
+    ));
+}

@@ -1,0 +1,345 @@
+//! The real `hookgate` binary: serve + send for several presets, config errors, verify's
+//! diagnoses, and sign's output verifying in the core.
+
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookgate");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_listening(port: u16, child: &mut Child) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            panic!("serve exited early ({status}): {err}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn stop(child: Child) -> (String, String) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "serve exits 0 on SIGTERM: {:?}", out.status);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn serve(args: &[&str]) -> (Child, u16) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &listen])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port, &mut child);
+    (child, port)
+}
+
+#[test]
+fn serve_and_send_several_presets() {
+    for (provider, secret) in [
+        ("github", "s3cret"),
+        ("stripe", "whsec_test"),
+        ("standard-webhooks", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+        ("primebot", "primebot-secret"),
+        ("pollybot", "pollybot-secret"),
+    ] {
+        let (child, port) = serve(&["--provider", provider, "--secret", secret]);
+        let url = format!("http://127.0.0.1:{port}/webhooks");
+        let ok = run(&[
+            "send",
+            &url,
+            "--provider",
+            provider,
+            "--secret",
+            secret,
+            "--count",
+            "20",
+            "--concurrency",
+            "4",
+            "--event",
+            "order.paid",
+        ]);
+        assert!(ok.status.success(), "{provider}: {}", text(&ok));
+        assert!(text(&ok).contains("202     20"), "{provider}: {}", text(&ok));
+        let wrong =
+            if provider == "standard-webhooks" { "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } else { "not-the-secret" };
+        let bad = run(&["send", &url, "--provider", provider, "--secret", wrong]);
+        assert_eq!(bad.status.code(), Some(1), "{provider}");
+        assert!(text(&bad).contains("401     1"), "{provider}: {}", text(&bad));
+        let dup = run(&[
+            "send",
+            &url,
+            "--provider",
+            provider,
+            "--secret",
+            secret,
+            "--id",
+            "same-id",
+            "--count",
+            "3",
+            "--body",
+            "-",
+        ]);
+        // --body - with no stdin is an empty body; ids collide: one 202 then duplicates.
+        assert!(text(&dup).contains("202     1"), "{provider}: {}", text(&dup));
+        let (stdout, stderr) = stop(child);
+        let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 21, "{provider}: {stdout}\n{stderr}");
+        let l = &lines[0];
+        assert_eq!(l["provider"], provider);
+        assert_eq!(l["endpoint"], "/webhooks");
+        assert!(l["delivery_id"].as_str().unwrap().len() > 3);
+        assert!(l["received_at"].as_str().unwrap().ends_with('Z'));
+        if provider != "github" && provider != "primebot" {
+            assert_eq!(l["event_type"], "order.paid", "{provider}");
+        }
+        assert!(l["payload"].is_object());
+        assert!(stderr.contains("status=401"), "refusal reason logged: {stderr}");
+        assert!(!stderr.contains(secret), "secret leaked into logs");
+    }
+}
+
+#[test]
+fn config_file_with_two_endpoints_and_env_secret() {
+    let dir = std::env::temp_dir().join(format!("hookgate-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hookgate.toml");
+    std::fs::write(
+        &file,
+        r#"
+max_body_bytes = 65536
+[store]
+kind = "memory"
+ttl_secs = 3600
+[[endpoints]]
+path = "/gh"
+provider = "github"
+secrets = ["env:HOOKGATE_TEST_SECRET"]
+[[endpoints]]
+path = "/tw"
+provider = "twabot"
+secrets = ["tw-secret"]
+"#,
+    )
+    .unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config", file.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("HOOKGATE_TEST_SECRET", "from-env")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port, &mut child);
+    let gh = run(&["send", &format!("http://127.0.0.1:{port}/gh"), "--provider", "github", "--secret", "from-env"]);
+    assert!(gh.status.success(), "{}", text(&gh));
+    let tw = run(&["send", &format!("http://127.0.0.1:{port}/tw"), "--provider", "twabot", "--secret", "tw-secret"]);
+    assert!(tw.status.success(), "{}", text(&tw));
+    let (stdout, _) = stop(child);
+    assert!(stdout.contains(r#""endpoint":"/gh""#) && stdout.contains(r#""endpoint":"/tw""#), "{stdout}");
+}
+
+#[test]
+fn config_errors_name_file_key_and_problem() {
+    let dir = std::env::temp_dir().join(format!("hookgate-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "[[endpoints]]\npath='/a'\nprovider='nope'\nsecrets=['x']\n",
+            "endpoints[0] (/a): provider: unknown provider preset `nope`",
+        ),
+        ("[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['']\n", "secrets[0]: the secret is empty"),
+        (
+            "[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['x']\n[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['y']\n",
+            "endpoints[1].path: duplicate path `/a`",
+        ),
+        ("[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['x']\ntolerance_secs='5m'\n", "tolerance_secs"),
+        (
+            "[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['env:HOOKGATE_SURELY_UNSET']\n",
+            "HOOKGATE_SURELY_UNSET",
+        ),
+        ("[[endpoints]]\npath='/a'\nprovider='standard-webhooks'\nsecrets=['whsec_!!!']\n", "not valid base64"),
+        ("listen='nowhere'\n[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['x']\n", "listen"),
+        (
+            "[store]\nkind='disk'\n[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['x']\n",
+            "store.kind: unknown store `disk`",
+        ),
+        ("bogus = 1\n", "unknown field `bogus`"),
+    ];
+    for (i, (toml, expect)) in cases.iter().enumerate() {
+        let file = dir.join(format!("bad{i}.toml"));
+        std::fs::write(&file, toml).unwrap();
+        let o = run(&["serve", "--config", file.to_str().unwrap()]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{t}");
+        assert!(t.contains(file.to_str().unwrap()) && t.contains(expect), "case {i}: expected `{expect}` in: {t}");
+        assert!(!t.contains("listening"), "nothing listens on a bad config");
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[test]
+fn verify_diagnoses_each_planted_fault() {
+    let dir = std::env::temp_dir().join(format!("hookgate-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = dir.join("body.json");
+    std::fs::write(&body, r#"{"id":"evt_1","type":"invoice.paid","amount":10}"#).unwrap();
+    let ts = now().to_string();
+    let signed = run(&[
+        "sign",
+        "--provider",
+        "stripe",
+        "--secret",
+        "whsec_abc",
+        "--timestamp",
+        &ts,
+        "--body",
+        body.to_str().unwrap(),
+    ]);
+    assert!(signed.status.success());
+    let header = String::from_utf8(signed.stdout).unwrap().trim().to_owned();
+    let verify = |secret: &str, body: &std::path::Path, extra: &[&str]| {
+        let mut a = vec![
+            "verify",
+            "--provider",
+            "stripe",
+            "--secret",
+            secret,
+            "--header",
+            &header,
+            "--body",
+            body.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    let ok = verify("whsec_abc", &body, &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("delivery id: evt_1"));
+
+    let wrong = verify("whsec_other", &body, &[]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(text(&wrong).contains("wrong secret"), "{}", text(&wrong));
+
+    let later = (now() + 1000).to_string();
+    let stale = verify("whsec_abc", &body, &["--now", &later]);
+    assert!(
+        text(&stale).contains("stale by") && text(&stale).contains("signature itself is valid"),
+        "{}",
+        text(&stale)
+    );
+    let earlier = (now() - 1000).to_string();
+    assert!(text(&verify("whsec_abc", &body, &["--now", &earlier])).contains("in the future"));
+
+    let pretty = dir.join("pretty.json");
+    std::fs::write(&pretty, "{\n  \"id\": \"evt_1\",\n  \"type\": \"invoice.paid\",\n  \"amount\": 10\n}").unwrap();
+    let t = text(&verify("whsec_abc", &pretty, &[]));
+    assert!(t.contains("body altered") && t.contains("compact JSON"), "{t}");
+
+    let newline = dir.join("newline.json");
+    std::fs::write(&newline, "{\"id\":\"evt_1\",\"type\":\"invoice.paid\",\"amount\":10}\n").unwrap();
+    assert!(text(&verify("whsec_abc", &newline, &[])).contains("without its trailing newline"));
+
+    let tampered = dir.join("tampered.json");
+    std::fs::write(&tampered, r#"{"id":"evt_1","type":"invoice.paid","amount":99}"#).unwrap();
+    assert_eq!(verify("whsec_abc", &tampered, &[]).status.code(), Some(1));
+
+    // A secret pasted without its prefix.
+    let t = text(&verify("abc", &body, &[]));
+    assert!(t.contains("secret format") && t.contains("whsec_"), "{t}");
+
+    // Usage errors exit 2.
+    assert_eq!(
+        run(&[
+            "verify",
+            "--provider",
+            "stripe",
+            "--secret",
+            "x",
+            "--header",
+            "nocolon",
+            "--body",
+            body.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(run(&["verify", "--provider", "stripe"]).status.code(), Some(2));
+}
+
+#[test]
+fn sign_output_verifies_in_the_core_for_every_preset() {
+    use hookgate_core::{Preset, Verifier};
+    let body = br#"{"id":"evt_9","type":"t","event":"e","eventId":"x","data":{"eventId":"x","message_id":"m"}}"#;
+    let dir = std::env::temp_dir().join(format!("hookgate-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("b.json");
+    std::fs::write(&file, body).unwrap();
+    for p in Preset::ALL {
+        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) {
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+        } else {
+            "sign-secret"
+        };
+        let o = run(&[
+            "sign",
+            "--provider",
+            p.name(),
+            "--secret",
+            secret,
+            "--id",
+            "d1",
+            "--event",
+            "push",
+            "--body",
+            file.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        let headers: Vec<(String, String)> = String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let (k, v) = l.split_once(": ").unwrap();
+                (k.to_owned(), v.to_owned())
+            })
+            .collect();
+        let v = Verifier::for_preset(p, &[secret]).unwrap();
+        v.verify(&headers, body, SystemTime::now()).unwrap_or_else(|e| panic!("{p}: {e}"));
+    }
+}
+
+#[test]
+fn help_and_providers() {
+    let o = run(&["--help"]);
+    assert!(o.status.success());
+    for cmd in ["serve", "sign", "send", "verify", "providers"] {
+        assert!(text(&o).contains(cmd));
+    }
+    let o = run(&["providers"]);
+    assert!(text(&o).contains("x-hub-signature-256") && text(&o).contains("sendpilot"));
+    assert_eq!(run(&["serve"]).status.code(), Some(2));
+}
