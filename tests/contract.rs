@@ -1,0 +1,285 @@
+//! One contract table, every preset, both adapters (tower/axum and actix-web), both modes.
+//! Each case is a short sequence of requests with the expected status and header of each, and
+//! the expected number of hand-offs (quick-ack) or handler runs (handler mode). The two adapters
+//! must also give byte-identical status/header/body answers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use hookgate_core::{Endpoint, Preset, Secret, SignOptions, Verifier};
+
+const LIMIT: usize = 16 * 1024;
+
+#[derive(Clone, Debug)]
+struct Req {
+    method: &'static str,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    status: u16,
+    header: Option<(String, String)>,
+    body: String,
+}
+
+struct Case {
+    name: &'static str,
+    requests: Vec<Req>,
+    expect: Vec<(u16, Option<(&'static str, &'static str)>)>,
+    work: usize,
+    channel: usize,
+}
+
+fn secret(p: Preset) -> &'static str {
+    match p {
+        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        _ => "contract-table-secret",
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn signed(p: Preset, id: &str, ts: i64) -> Req {
+    let body = format!(
+        r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}}}}"#
+    );
+    let scheme = p.scheme();
+    let s = Secret::parse(scheme.secret_format(), secret(p)).unwrap();
+    let headers = scheme
+        .sign(&s, body.as_bytes(), &SignOptions { id: Some(id), timestamp: Some(ts), event_type: Some("e") })
+        .unwrap();
+    Req { method: "POST", headers, body: Bytes::from(body) }
+}
+
+fn set(mut r: Req, name: &str, value: &str) -> Req {
+    r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    r.headers.push((name.to_owned(), value.to_owned()));
+    r
+}
+
+fn cases(p: Preset) -> Vec<Case> {
+    let t = now();
+    let sig = p.scheme().signature_header().to_owned();
+    let valid = |id: &str| signed(p, id, t);
+    let mut v = vec![
+        Case { name: "valid", requests: vec![valid("a")], expect: vec![(202, None)], work: 1, channel: 8 },
+        Case {
+            name: "duplicate",
+            requests: vec![valid("a"), valid("a")],
+            expect: vec![(202, None), (200, Some(("hookgate-duplicate", "true")))],
+            work: 1,
+            channel: 8,
+        },
+        Case {
+            name: "tampered body",
+            requests: vec![{
+                let mut r = valid("a");
+                r.body = Bytes::from(String::from_utf8_lossy(&r.body).replace("\"e\"", "\"E\""));
+                r
+            }],
+            expect: vec![(401, None)],
+            work: 0,
+            channel: 8,
+        },
+        Case {
+            name: "missing signature",
+            requests: vec![{
+                let mut r = valid("a");
+                r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&sig));
+                r
+            }],
+            expect: vec![(401, None)],
+            work: 0,
+            channel: 8,
+        },
+        Case {
+            name: "malformed signature",
+            requests: vec![set(valid("a"), &sig, "%%%")],
+            expect: vec![(400, None)],
+            work: 0,
+            channel: 8,
+        },
+        Case {
+            name: "body over the limit",
+            requests: vec![{
+                let mut r = valid("a");
+                r.body = Bytes::from(vec![b' '; LIMIT + 1]);
+                r
+            }],
+            expect: vec![(413, None)],
+            work: 0,
+            channel: 8,
+        },
+        Case {
+            name: "wrong method",
+            requests: vec![Req { method: "GET", headers: vec![], body: Bytes::new() }],
+            expect: vec![(405, Some(("allow", "POST")))],
+            work: 0,
+            channel: 8,
+        },
+        Case {
+            name: "hand-off full, then the retry",
+            requests: vec![valid("a"), valid("b")],
+            expect: vec![(202, None), (503, Some(("retry-after", "5")))],
+            work: 1,
+            channel: 1,
+        },
+    ];
+    if p.scheme().enforces_timestamp() {
+        v.push(Case {
+            name: "stale",
+            requests: vec![signed(p, "a", t - 301)],
+            expect: vec![(401, None)],
+            work: 0,
+            channel: 8,
+        });
+        v.push(Case {
+            name: "future",
+            requests: vec![signed(p, "a", t + 301)],
+            expect: vec![(401, None)],
+            work: 0,
+            channel: 8,
+        });
+    }
+    if let hookgate_core::IdSource::Header(h) = p.scheme().id_source() {
+        let h = h.to_string();
+        v.push(Case {
+            name: "missing id header",
+            requests: vec![{
+                let mut r = valid("a");
+                r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&h));
+                r
+            }],
+            expect: vec![(400, None)],
+            work: 0,
+            channel: 8,
+        });
+    }
+    v
+}
+
+fn endpoint(p: Preset) -> Endpoint {
+    Endpoint::builder("/hooks", Verifier::for_preset(p, &[secret(p)]).unwrap()).max_body_bytes(LIMIT).build().unwrap()
+}
+
+async fn run_tower(p: Preset, case: &Case, quick_ack: bool) -> (Vec<Answer>, usize) {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let (tx, mut rx) = hookgate_core::channel(case.channel);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let app = if quick_ack {
+        axum::Router::new().route_service("/hooks", hookgate_tower::QuickAck::new(endpoint(p), tx))
+    } else {
+        let r = Arc::clone(&runs);
+        // A terminal handler on every method, so the method check is hookgate's own.
+        axum::Router::new()
+            .route(
+                "/hooks",
+                axum::routing::any(move || {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    async { axum::http::StatusCode::ACCEPTED }
+                }),
+            )
+            .layer(hookgate_tower::WebhookLayer::new(endpoint(p)))
+    };
+    let mut out = Vec::new();
+    for req in &case.requests {
+        let mut b = axum::http::Request::builder().method(req.method).uri("/hooks");
+        for (k, v) in &req.headers {
+            b = b.header(k, v);
+        }
+        let res = app.clone().oneshot(b.body(Body::from(req.body.clone())).unwrap()).await.unwrap();
+        let status = res.status().as_u16();
+        let header = ["hookgate-duplicate", "retry-after", "allow"]
+            .iter()
+            .find_map(|h| res.headers().get(*h).map(|v| (h.to_string(), v.to_str().unwrap().to_owned())));
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        out.push(Answer { status, header, body: String::from_utf8_lossy(&body).into_owned() });
+    }
+    let mut handed = 0;
+    while rx.try_recv().is_ok() {
+        handed += 1;
+    }
+    (out, if quick_ack { handed } else { runs.load(Ordering::SeqCst) })
+}
+
+async fn run_actix(p: Preset, case: &Case, quick_ack: bool) -> (Vec<Answer>, usize) {
+    use actix_web::{App, HttpResponse, test, web};
+    let (tx, mut rx) = hookgate_core::channel(case.channel);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&runs);
+    let mw = if quick_ack {
+        hookgate_actix::VerifyWebhooks::quick_ack(endpoint(p), tx)
+    } else {
+        hookgate_actix::VerifyWebhooks::new(endpoint(p))
+    };
+    let app =
+        test::init_service(App::new().service(web::resource("/hooks").wrap(mw).default_service(web::to(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+            async { HttpResponse::Accepted().finish() }
+        }))))
+        .await;
+    let mut out = Vec::new();
+    for req in &case.requests {
+        let mut b = test::TestRequest::default().method(req.method.parse().unwrap()).uri("/hooks");
+        for (k, v) in &req.headers {
+            b = b.insert_header((k.as_str(), v.as_str()));
+        }
+        let res = test::call_service(&app, b.set_payload(req.body.clone()).to_request()).await;
+        let status = res.status().as_u16();
+        let header = ["hookgate-duplicate", "retry-after", "allow"]
+            .iter()
+            .find_map(|h| res.headers().get(*h).map(|v| (h.to_string(), v.to_str().unwrap().to_owned())));
+        let body = test::read_body(res).await;
+        out.push(Answer { status, header, body: String::from_utf8_lossy(&body).into_owned() });
+    }
+    let mut handed = 0;
+    while rx.try_recv().is_ok() {
+        handed += 1;
+    }
+    (out, if quick_ack { handed } else { runs.load(Ordering::SeqCst) })
+}
+
+fn check(p: Preset, case: &Case, quick_ack: bool, adapter: &str, (answers, work): &(Vec<Answer>, usize)) {
+    let mode = if quick_ack { "quick-ack" } else { "handler" };
+    for (i, (a, (status, header))) in answers.iter().zip(&case.expect).enumerate() {
+        // In handler mode the handler's own 202 stands where quick-ack answers 202.
+        assert_eq!(a.status, *status, "{adapter} {mode} {p} `{}` request {i}: {a:?}", case.name);
+        if let Some((h, v)) = header {
+            let got = a.header.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
+            assert_eq!(got, Some((*h, *v)), "{adapter} {mode} {p} `{}` request {i}", case.name);
+        }
+    }
+    if quick_ack || case.name != "hand-off full, then the retry" {
+        assert_eq!(*work, case.work, "{adapter} {mode} {p} `{}`: work done", case.name);
+    }
+}
+
+#[test]
+fn contract_table_on_both_adapters() {
+    let tokio_rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut checked = 0;
+    for p in Preset::ALL {
+        for case in cases(p) {
+            for quick_ack in [true, false] {
+                // The channel only exists in quick-ack mode.
+                if !quick_ack && case.name == "hand-off full, then the retry" {
+                    continue;
+                }
+                let tower = tokio_rt.block_on(run_tower(p, &case, quick_ack));
+                let actix = actix_web::rt::System::new().block_on(run_actix(p, &case, quick_ack));
+                check(p, &case, quick_ack, "tower", &tower);
+                check(p, &case, quick_ack, "actix", &actix);
+                assert_eq!(tower, actix, "{p} `{}` quick_ack={quick_ack}: the adapters disagree", case.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 150, "{checked}");
+}
