@@ -11,7 +11,7 @@ DURATION=${DURATION:-10s}
 RUNS=${RUNS:-3}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
-MODES=${MODES:-"bare handler quick-ack"}
+MODES=${MODES:-"bare handler quick-ack actix-bare actix"}
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -43,7 +43,7 @@ parse() {
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) {sub(/us/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); print v+0} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000} else print v }'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| row | req/s (median of $RUNS) | p50 ms | p99 ms | vs bare req/s | non-2xx | processed (last run) |"
+echo "| row | req/s (median of $RUNS) | p50 ms | p99 ms | vs its bare route | non-2xx | processed (last run) |"
 echo "|---|---|---|---|---|---|---|"
 bare_rps=""
 for mode in $MODES; do
@@ -51,7 +51,7 @@ for mode in $MODES; do
   p50=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f2)"; done | median)
   p99=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f3)"; done | median)
   bad=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f4; done | paste -sd+ | bc)
-  [ -z "$bare_rps" ] && bare_rps=$rps
+  case $mode in bare|actix-bare) bare_rps=$rps ;; esac
   ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN {printf "%.1f%%", 100*a/b}')
   processed=$(grep -o '[0-9]*' "$OUT/$mode.$RUNS.server" | tail -1)
   echo "| $mode | $rps | $p50 | $p99 | $ratio | $bad | $processed |"

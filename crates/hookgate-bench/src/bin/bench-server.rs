@@ -1,5 +1,6 @@
 //! `bench-server MODE PORT` — MODE: `bare` (axum `Bytes` → 204), `handler` (same route behind
-//! `WebhookLayer`), `quick-ack` (`QuickAck` + a consumer draining the channel).
+//! `WebhookLayer`), `quick-ack` (`QuickAck` + a consumer draining the channel), `actix-bare`
+//! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`).
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -27,6 +28,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "bare".into());
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    if mode.starts_with("actix") {
+        return actix(mode == "actix", port);
+    }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async move {
         let processed = Arc::new(AtomicU64::new(0));
@@ -80,4 +84,44 @@ fn main() {
             .expect("serve");
         println!("processed {}", processed.load(Ordering::Relaxed));
     });
+}
+
+fn actix(with_hookgate: bool, port: u16) {
+    use actix_web::{App, HttpResponse, HttpServer, Route, web};
+    let processed = Arc::new(AtomicU64::new(0));
+    let route = |p: Arc<AtomicU64>| -> Route {
+        web::post().to(move |body: Bytes| {
+            let p = Arc::clone(&p);
+            async move {
+                std::hint::black_box(&body);
+                p.fetch_add(1, Ordering::Relaxed);
+                HttpResponse::NoContent().finish()
+            }
+        })
+    };
+    let p = Arc::clone(&processed);
+    actix_web::rt::System::new().block_on(async move {
+        let server = if with_hookgate {
+            HttpServer::new(move || {
+                App::new().service(
+                    web::resource("/webhooks")
+                        .wrap(hookgate_actix::VerifyWebhooks::new(endpoint()))
+                        .route(route(Arc::clone(&p))),
+                )
+            })
+            .workers(1)
+            .bind(("127.0.0.1", port))
+            .expect("bind")
+            .run()
+        } else {
+            HttpServer::new(move || App::new().service(web::resource("/webhooks").route(route(Arc::clone(&p)))))
+                .workers(1)
+                .bind(("127.0.0.1", port))
+                .expect("bind")
+                .run()
+        };
+        eprintln!("bench-server actix (hookgate: {with_hookgate}) on 127.0.0.1:{port}");
+        server.await.expect("serve");
+    });
+    println!("processed {}", processed.load(Ordering::Relaxed));
 }

@@ -1,0 +1,143 @@
+//! actix-specific checks: concurrency, typed extractors, missing middleware, handler failure.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use actix_web::{App, HttpResponse, test, web};
+use hookgate_actix::{RawWebhook, VerifyWebhooks, Webhook, WebhookMeta};
+use hookgate_core::{Endpoint, Preset, Secret, SignOptions, Verifier};
+
+const SECRET: &str = "actix-secret";
+
+fn endpoint(p: Preset) -> Endpoint {
+    Endpoint::builder("/hooks", Verifier::for_preset(p, &[SECRET]).unwrap()).build().unwrap()
+}
+
+fn signed(p: Preset, id: &str, body: &str) -> test::TestRequest {
+    let ts = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let h = p
+        .scheme()
+        .sign(
+            &Secret::hmac(SECRET).unwrap(),
+            body.as_bytes(),
+            &SignOptions { id: Some(id), timestamp: Some(ts), event_type: Some("e") },
+        )
+        .unwrap();
+    let mut r = test::TestRequest::post().uri("/hooks").set_payload(body.to_owned());
+    for (k, v) in h {
+        r = r.insert_header((k, v));
+    }
+    r
+}
+
+#[actix_web::test]
+async fn five_hundred_concurrent_duplicates_run_the_handler_once() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&runs);
+    let app = test::init_service(App::new().service(
+        web::resource("/hooks").wrap(VerifyWebhooks::new(endpoint(Preset::Github))).route(web::post().to(move || {
+            let r = Arc::clone(&r);
+            async move {
+                // Yield so that the other requests really overlap this one.
+                actix_web::rt::task::yield_now().await;
+                r.fetch_add(1, Ordering::SeqCst);
+                HttpResponse::Ok().finish()
+            }
+        })),
+    ))
+    .await;
+    let reqs: Vec<_> =
+        (0..500).map(|_| test::call_service(&app, signed(Preset::Github, "same", "{}").to_request())).collect();
+    let answers = futures_join_all(reqs).await;
+    assert!(answers.iter().all(|s| *s == 200 || *s == 409), "{answers:?}");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+async fn futures_join_all<F: std::future::Future<Output = actix_web::dev::ServiceResponse>>(fs: Vec<F>) -> Vec<u16> {
+    let mut set = Vec::new();
+    for f in fs {
+        set.push(Box::pin(f));
+    }
+    let mut out = Vec::new();
+    // Poll them all concurrently on this (single-threaded) runtime.
+    let mut pending: Vec<_> = set.into_iter().map(Some).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for slot in pending.iter_mut() {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(res) => {
+                        out.push(res.status().as_u16());
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    out
+}
+
+#[actix_web::test]
+async fn typed_raw_meta_extractors_and_missing_middleware() {
+    use hookgate_core::providers::twabot;
+    let app = test::init_service(
+        App::new()
+            .service(web::resource("/hooks").wrap(VerifyWebhooks::new(endpoint(Preset::Twabot))).route(web::post().to(
+                |Webhook { payload, metadata }: Webhook<twabot::Event>| async move {
+                    HttpResponse::Ok().body(format!("{} {}", payload.kind.event_type(), metadata.delivery_id()))
+                },
+            )))
+            .service(web::resource("/raw").wrap(VerifyWebhooks::new(endpoint(Preset::Github))).route(web::post().to(
+                |RawWebhook { body, .. }: RawWebhook| async move { HttpResponse::Ok().body(body.len().to_string()) },
+            )))
+            .service(
+                web::resource("/bare")
+                    .route(web::post().to(|WebhookMeta(_): WebhookMeta| async { HttpResponse::Ok().finish() })),
+            ),
+    )
+    .await;
+    let body = r#"{"event":"ai.replied","timestamp":"2026-04-02T10:30:48.000Z","data":{"message_id":"wamid.7","ai_response":"hi"}}"#;
+    let res = test::call_service(&app, signed(Preset::Twabot, "x", body).to_request()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(test::read_body(res).await, "ai.replied wamid.7");
+
+    let res = test::call_service(&app, signed(Preset::Twabot, "x", r#"{"nope":1}"#).to_request()).await;
+    assert_eq!(res.status(), 422);
+
+    let res = test::call_service(&app, signed(Preset::Github, "r", "0123456789").uri("/raw").to_request()).await;
+    assert_eq!(test::read_body(res).await, "10");
+
+    let res = test::call_service(&app, signed(Preset::Github, "b", "{}").uri("/bare").to_request()).await;
+    assert_eq!(res.status(), 500);
+    assert!(String::from_utf8_lossy(&test::read_body(res).await).contains("without hookgate_actix::VerifyWebhooks"));
+}
+
+#[actix_web::test]
+async fn handler_failure_then_successful_retry() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&runs);
+    let app = test::init_service(App::new().service(
+        web::resource("/hooks").wrap(VerifyWebhooks::new(endpoint(Preset::Stripe))).route(
+            web::post().to(move || {
+                let n = r.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 { HttpResponse::InternalServerError().finish() } else { HttpResponse::Ok().finish() }
+                }
+            }),
+        ),
+    ))
+    .await;
+    let body = r#"{"id":"evt_1","type":"x"}"#;
+    assert_eq!(test::call_service(&app, signed(Preset::Stripe, "", body).to_request()).await.status(), 500);
+    assert_eq!(test::call_service(&app, signed(Preset::Stripe, "", body).to_request()).await.status(), 200);
+    let dup = test::call_service(&app, signed(Preset::Stripe, "", body).to_request()).await;
+    assert_eq!(
+        (dup.status().as_u16(), dup.headers().get("hookgate-duplicate").unwrap().to_str().unwrap()),
+        (200, "true")
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
