@@ -1,0 +1,183 @@
+//! Against a real Redis server. `HOOKGATE_REDIS_URL` points at one (`.ci/run` starts its own);
+//! without it these tests say why they skip, except under `CI=true`, where that is a failure.
+//! The restart test starts and stops its own `redis-server` on a spare loopback port.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::http::Request;
+use hookgate_core::{Endpoint, EventReceiver, Preset, Secret, SignOptions, Verifier};
+use hookgate_redis::RedisStore;
+use hookgate_tower::QuickAck;
+use tower::ServiceExt;
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn redis_url() -> Option<String> {
+    match std::env::var("HOOKGATE_REDIS_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if ci() => panic!("HOOKGATE_REDIS_URL is not set but CI=true: .ci/run must start Redis"),
+        _ => {
+            eprintln!(
+                "skipping: HOOKGATE_REDIS_URL is not set (e.g. redis-server --port 16379 & export HOOKGATE_REDIS_URL=redis://127.0.0.1:16379)"
+            );
+            None
+        }
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}-{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos())
+}
+
+const SECRET: &str = "redis-test-secret";
+
+fn request(id: &str) -> Request<Body> {
+    let body = format!(r#"{{"delivery":"{id}"}}"#);
+    let h = Preset::Github
+        .scheme()
+        .sign(
+            &Secret::hmac(SECRET).unwrap(),
+            body.as_bytes(),
+            &SignOptions { id: Some(id), event_type: Some("push"), ..Default::default() },
+        )
+        .unwrap();
+    let mut r = Request::post("/hooks");
+    for (k, v) in h {
+        r = r.header(k, v);
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+fn app(store: RedisStore, namespace: &str, cap: usize) -> (axum::Router, EventReceiver) {
+    let v = Verifier::for_preset(Preset::Github, &[SECRET]).unwrap();
+    let endpoint =
+        Endpoint::builder(namespace.to_owned(), v).store(store).retry_after(Duration::from_secs(2)).build().unwrap();
+    let (tx, rx) = hookgate_core::channel(cap);
+    (axum::Router::new().route_service("/hooks", QuickAck::new(endpoint, tx)), rx)
+}
+
+async fn status(app: &axum::Router, id: &str) -> u16 {
+    app.clone().oneshot(request(id)).await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_the_core_acceptance_suite() {
+    let Some(url) = redis_url() else { return };
+    let store = RedisStore::builder(url).prefix(unique("hg-accept") + ":").build().await.unwrap();
+    hookgate_core::acceptance::run(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_sharing_redis_hand_off_once() {
+    let Some(url) = redis_url() else { return };
+    let ns = unique("/replicas");
+    let (a, mut rx_a) = app(RedisStore::builder(url.clone()).build().await.unwrap(), &ns, 1024);
+    let (b, mut rx_b) = app(RedisStore::builder(url).build().await.unwrap(), &ns, 1024);
+    let mut tasks = Vec::new();
+    for i in 0..500 {
+        let replica = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { status(&replica, "the-same-delivery").await }));
+    }
+    for t in tasks {
+        let s = t.await.unwrap();
+        assert!([200, 202, 409].contains(&s), "{s}");
+    }
+    let mut handed = 0;
+    while rx_a.try_recv().is_ok() {
+        handed += 1;
+    }
+    while rx_b.try_recv().is_ok() {
+        handed += 1;
+    }
+    assert_eq!(handed, 1, "exactly one hand-off across both replicas");
+}
+
+struct OwnRedis {
+    child: Child,
+    port: u16,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<Self> {
+        let child = match Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(_) if ci() => panic!("redis-server is not installed but CI=true"),
+            Err(_) => {
+                eprintln!("skipping: no redis-server binary to start and stop");
+                return None;
+            }
+        };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(10), "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Self { child, port })
+    }
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_is_503_and_recovers_without_restarting_the_app() {
+    let port = free_port();
+    let Some(mut redis) = OwnRedis::start(port) else { return };
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let ns = unique("/restart");
+    let (app, mut rx) =
+        app(RedisStore::builder(url.clone()).timeout(Duration::from_millis(300)).build().await.unwrap(), &ns, 1024);
+    let (open_app, mut open_rx) = self::app(
+        RedisStore::builder(url).timeout(Duration::from_millis(300)).fail_open(true).build().await.unwrap(),
+        &ns,
+        1024,
+    );
+
+    assert_eq!(status(&app, "before").await, 202);
+    assert!(rx.try_recv().is_ok());
+
+    redis.stop();
+    // Fail closed: 503 and nothing handed off, so the sender's retry is the one processed.
+    for i in 0..5 {
+        let res = app.clone().oneshot(request(&format!("during-{i}"))).await.unwrap();
+        assert_eq!(res.status(), 503);
+        assert!(res.headers().contains_key("retry-after"));
+    }
+    assert!(rx.try_recv().is_err(), "no 2xx without the event being safe");
+    // Fail open (opt-in): processed without dedupe.
+    assert_eq!(status(&open_app, "during-open").await, 202);
+    assert!(open_rx.try_recv().is_ok());
+
+    let _redis = OwnRedis::start(port).expect("restart");
+    let start = Instant::now();
+    loop {
+        match status(&app, "during-0").await {
+            202 => break,
+            503 => assert!(start.elapsed() < Duration::from_secs(15), "did not reconnect"),
+            other => panic!("unexpected {other}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rx.try_recv().unwrap().metadata().delivery_id(), "during-0");
+    assert_eq!(status(&app, "during-0").await, 200, "and it is remembered again");
+}
