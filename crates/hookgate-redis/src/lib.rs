@@ -24,7 +24,6 @@
 //! # let _ = endpoint; Ok(()) }
 //! ```
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -180,12 +179,8 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl IdempotencyStore for RedisStore {
-    fn claim<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        lease: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
-        async move {
+    async fn claim(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
+        {
             let token = self.token();
             let mut conn = self.conn.clone();
             let res: Result<i64, _> = self
@@ -211,13 +206,8 @@ impl IdempotencyStore for RedisStore {
         }
     }
 
-    fn complete<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        token: ClaimToken,
-        ttl: Duration,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a {
-        async move {
+    async fn complete(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> Result<bool, StoreError> {
+        {
             if token.get() == FAIL_OPEN_TOKEN {
                 return Ok(false);
             }
@@ -235,12 +225,8 @@ impl IdempotencyStore for RedisStore {
         }
     }
 
-    fn release<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        token: ClaimToken,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a {
-        async move {
+    async fn release(&self, key: &IdempotencyKey, token: ClaimToken) -> Result<bool, StoreError> {
+        {
             if token.get() == FAIL_OPEN_TOKEN {
                 return Ok(false);
             }
