@@ -48,12 +48,18 @@ pub(crate) struct EndpointSpec {
     pub(crate) max_body_bytes: usize,
 }
 
+/// Where delivery ids are remembered.
+pub(crate) enum StoreSpec {
+    Memory { capacity: usize },
+    Redis { url: String },
+}
+
 /// What `serve` runs.
 pub(crate) struct ServeConfig {
     pub(crate) listen: SocketAddr,
     pub(crate) endpoints: Vec<EndpointSpec>,
     pub(crate) ttl: Duration,
-    pub(crate) capacity: usize,
+    pub(crate) store: StoreSpec,
 }
 
 fn secret_text(raw: &str) -> anyhow::Result<String> {
@@ -117,7 +123,7 @@ pub(crate) fn from_flags(
         listen: listen(addr).context("--listen")?,
         endpoints: vec![endpoint(path, provider, secrets, tolerance_secs, max_body_bytes)?],
         ttl: Duration::from_secs(86_400),
-        capacity: 1_000_000,
+        store: StoreSpec::Memory { capacity: 1_000_000 },
     })
 }
 
@@ -130,18 +136,15 @@ pub(crate) fn from_file(file: &Path, listen_flag: Option<&str>) -> anyhow::Resul
     let listen = listen(&listen_text).map_err(|e| in_file("listen".into(), e))?;
     let max_body = cfg.max_body_bytes.unwrap_or(1_048_576);
     let (mut ttl, mut capacity) = (Duration::from_secs(86_400), 1_000_000);
+    let mut redis_url = None;
     if let Some(store) = cfg.store {
         match store.kind.as_deref().unwrap_or("memory") {
             "memory" => {}
-            "redis" => {
-                return Err(in_file(
-                    "store.kind".into(),
-                    anyhow!(
-                        "\"redis\" is not available in this build yet (hookgate-redis is not part of it); use \"memory\"{}",
-                        store.url.map(|_| ", and drop store.url").unwrap_or_default()
-                    ),
-                ));
-            }
+            "redis" => match store.url {
+                Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => redis_url = Some(u),
+                Some(u) => return Err(in_file("store.url".into(), anyhow!("`{u}` is not a redis:// URL"))),
+                None => return Err(in_file("store.url".into(), anyhow!("required when kind = \"redis\""))),
+            },
             other => {
                 return Err(in_file(
                     "store.kind".into(),
@@ -182,5 +185,9 @@ pub(crate) fn from_file(file: &Path, listen_flag: Option<&str>) -> anyhow::Resul
         .map_err(|err| in_file(format!("endpoints[{i}] ({})", e.path), err))?;
         endpoints.push(spec);
     }
-    Ok(ServeConfig { listen, endpoints, ttl, capacity })
+    let store = match redis_url {
+        Some(url) => StoreSpec::Redis { url },
+        None => StoreSpec::Memory { capacity },
+    };
+    Ok(ServeConfig { listen, endpoints, ttl, store })
 }

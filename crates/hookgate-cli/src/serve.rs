@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 use axum::Router;
 use base64::Engine as _;
-use hookgate_core::{Endpoint, Event, MemoryStore, ReplayWindow, Verifier};
+use hookgate_core::{BoxedStore, Endpoint, Event, MemoryStore, ReplayWindow, Verifier};
 use hookgate_tower::QuickAck;
 
 use crate::ServeArgs;
-use crate::config::{self, ServeConfig};
+use crate::config::{self, ServeConfig, StoreSpec};
 
 pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let cfg = match &a.config {
@@ -72,7 +72,19 @@ pub(crate) fn json_line(ev: &Event) -> String {
 }
 
 async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
-    let store = MemoryStore::builder().capacity(cfg.capacity).build().context("store")?;
+    let store = match &cfg.store {
+        StoreSpec::Memory { capacity } => {
+            BoxedStore::new(MemoryStore::builder().capacity(*capacity).build().context("store")?)
+        }
+        StoreSpec::Redis { url } => {
+            let redis = hookgate_redis::RedisStore::builder(url.clone())
+                .build()
+                .await
+                .map_err(|e| anyhow::anyhow!("store: {e}"))?;
+            tracing::info!("idempotency store: Redis");
+            BoxedStore::new(redis)
+        }
+    };
     let (tx, mut rx) = hookgate_core::channel(4096);
     let mut app = Router::new();
     for e in cfg.endpoints {

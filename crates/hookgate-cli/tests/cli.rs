@@ -160,6 +160,34 @@ secrets = ["tw-secret"]
 }
 
 #[test]
+fn config_with_the_redis_store() {
+    let url = match std::env::var("HOOKGATE_REDIS_URL") {
+        Ok(u) => u,
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_REDIS_URL unset under CI=true"),
+        Err(_) => return eprintln!("skipping: HOOKGATE_REDIS_URL is not set"),
+    };
+    let dir = std::env::temp_dir().join(format!("hookgate-redis-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hookgate.toml");
+    let path = format!("/gh-{}-{}", std::process::id(), now());
+    std::fs::write(&file, format!("[store]\nkind = \"redis\"\nurl = \"{url}\"\n[[endpoints]]\npath = \"{path}\"\nprovider = \"github\"\nsecrets = [\"r\"]\n")).unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config", file.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port, &mut child);
+    let target = format!("http://127.0.0.1:{port}{path}");
+    let o = run(&["send", &target, "--provider", "github", "--secret", "r", "--id", "one", "--count", "3"]);
+    assert!(text(&o).contains("202     1") && text(&o).contains("200     2"), "{}", text(&o));
+    let (stdout, stderr) = stop(child);
+    assert_eq!(stdout.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("Redis"));
+}
+
+#[test]
 fn config_errors_name_file_key_and_problem() {
     let dir = std::env::temp_dir().join(format!("hookgate-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
