@@ -11,7 +11,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use crate::error::{ConfigError, ConfigErrorKind, VerifyError};
 use crate::handoff::{Event, EventSender, Metadata};
 use crate::headers::Headers;
-use crate::idempotency::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, MemoryStore};
+use crate::idempotency::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, MemoryStore, StoreError};
 use crate::replay::{Clock, SystemClock};
 use crate::verify::{Verified, Verifier};
 
@@ -316,23 +316,33 @@ impl<St: IdempotencyStore> Endpoint<St> {
         }
     }
 
-    async fn claim(&self, verified: &Verified) -> Result<(IdempotencyKey, ClaimToken), Outcome> {
-        let key = IdempotencyKey::new(&self.inner.name, verified.delivery_id());
-        let id = verified.delivery_id();
-        match self.inner.store.claim(&key, self.inner.lease).await {
-            Ok(Claim::Acquired(token)) => Ok((key, token)),
+    fn refusal(&self, claim: Result<Claim, StoreError>, id: &str) -> Outcome {
+        match claim {
             Ok(Claim::Done) => {
                 tracing::info!(endpoint = %self.inner.name, delivery_id = id, "duplicate delivery");
-                Err(Outcome::Duplicate { delivery_id: id.to_owned() })
+                Outcome::Duplicate { delivery_id: id.to_owned() }
             }
             Ok(Claim::InFlight { retry_after }) => {
                 tracing::info!(endpoint = %self.inner.name, delivery_id = id, "delivery already in flight");
-                Err(Outcome::InFlight { retry_after })
+                Outcome::InFlight { retry_after }
+            }
+            // Not a refusal; callers never pass it. Answer safely rather than panic.
+            Ok(Claim::Acquired(_)) => {
+                debug_assert!(false, "an acquired claim is not a refusal");
+                Outcome::Unavailable { retry_after: self.inner.retry_after }
             }
             Err(e) => {
                 tracing::error!(endpoint = %self.inner.name, delivery_id = id, error = %e, "idempotency store unavailable");
-                Err(Outcome::Unavailable { retry_after: self.inner.retry_after })
+                Outcome::Unavailable { retry_after: self.inner.retry_after }
             }
+        }
+    }
+
+    async fn claim(&self, verified: &Verified) -> Result<(IdempotencyKey, ClaimToken), Outcome> {
+        let key = IdempotencyKey::new(&self.inner.name, verified.delivery_id());
+        match self.inner.store.claim(&key, self.inner.lease).await {
+            Ok(Claim::Acquired(token)) => Ok((key, token)),
+            other => Err(self.refusal(other, verified.delivery_id())),
         }
     }
 
@@ -347,22 +357,17 @@ impl<St: IdempotencyStore> Endpoint<St> {
 
     /// Claim and hand off an already verified request (the second half of [`Self::quick_ack`],
     /// for adapters whose header maps cannot be held across an `.await`).
+    ///
+    /// A place in the channel is reserved first (full or closed: 503, and the store is not
+    /// touched, so the retry is processed). Then the delivery is claimed directly as done
+    /// ([`IdempotencyStore::claim_completed`], one step) and the event sent into the reserved
+    /// place, which cannot fail: the 202 is written only once the event is in the channel. For a
+    /// remote store these two steps run in a task of their own, so a request cancelled mid-way
+    /// cannot leave a delivery marked done without its event.
     pub async fn hand_off(&self, verified: Verified, body: Bytes, tx: &EventSender) -> Outcome {
-        let (key, token) = match self.claim(&verified).await {
-            Ok(c) => c,
-            Err(o) => return o,
-        };
-        let event = Event::new(self.metadata(&verified), body);
-        let id = verified.delivery_id();
-        match tx.try_send(event) {
-            Ok(()) => {
-                if let Err(e) = self.inner.store.complete(&key, token, self.inner.ttl).await {
-                    // The event is safe in the channel; only a later duplicate could slip through.
-                    tracing::warn!(endpoint = %self.inner.name, delivery_id = id, error = %e, "could not mark delivery done");
-                }
-                tracing::debug!(endpoint = %self.inner.name, delivery_id = id, "delivery accepted");
-                Outcome::Accepted { delivery_id: id.to_owned() }
-            }
+        let id = verified.delivery_id().to_owned();
+        let permit = match tx.clone().try_reserve_owned() {
+            Ok(p) => p,
             Err(e) => {
                 let why = if matches!(e, TrySendError::Full(_)) {
                     "hand-off channel full"
@@ -370,11 +375,35 @@ impl<St: IdempotencyStore> Endpoint<St> {
                     "hand-off channel closed"
                 };
                 tracing::warn!(endpoint = %self.inner.name, delivery_id = id, "{why}: answering 503");
-                if let Err(e) = self.inner.store.release(&key, token).await {
-                    tracing::warn!(endpoint = %self.inner.name, delivery_id = id, error = %e, "could not release claim; it expires with its lease");
-                }
-                Outcome::Unavailable { retry_after: self.inner.retry_after }
+                return Outcome::Unavailable { retry_after: self.inner.retry_after };
             }
+        };
+        let key = IdempotencyKey::new(&self.inner.name, &id);
+        let event = Event::new(self.metadata(&verified), body);
+        let ttl = self.inner.ttl;
+        let claim = if self.inner.store.is_remote() && tokio::runtime::Handle::try_current().is_ok() {
+            let store = Arc::clone(&self.inner.store);
+            let task = tokio::spawn(async move {
+                let claim = store.claim_completed(&key, ttl).await;
+                if let Ok(Claim::Acquired(_)) = claim {
+                    permit.send(event);
+                }
+                claim
+            });
+            task.await.unwrap_or_else(|e| Err(StoreError(format!("hand-off task failed: {e}"))))
+        } else {
+            let claim = self.inner.store.claim_completed(&key, ttl).await;
+            if let Ok(Claim::Acquired(_)) = claim {
+                permit.send(event);
+            }
+            claim
+        };
+        match claim {
+            Ok(Claim::Acquired(_)) => {
+                tracing::debug!(endpoint = %self.inner.name, delivery_id = id, "delivery accepted");
+                Outcome::Accepted { delivery_id: id }
+            }
+            other => self.refusal(other, &id),
         }
     }
 

@@ -179,6 +179,29 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl IdempotencyStore for RedisStore {
+    fn is_remote(&self) -> bool {
+        true
+    }
+
+    /// One round trip: `SET key done NX PX ttl`, and if the key exists, its state.
+    async fn claim_completed(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
+        let mut conn = self.conn.clone();
+        let res: Result<i64, _> =
+            self.inner.claim.key(self.key(key)).arg("done").arg(millis(ttl)).invoke_async(&mut conn).await;
+        match res {
+            Ok(-1) => Ok(Claim::Acquired(ClaimToken::new(FAIL_OPEN_TOKEN))),
+            Ok(-2) => Ok(Claim::Done),
+            Ok(left) => Ok(Claim::InFlight {
+                retry_after: Duration::from_millis(left.max(0) as u64).max(Duration::from_secs(1)),
+            }),
+            Err(e) if self.inner.fail_open => {
+                tracing::warn!(key = key.as_str(), error = %e, "Redis unreachable: processing WITHOUT dedupe (fail open)");
+                Ok(Claim::Acquired(ClaimToken::new(FAIL_OPEN_TOKEN)))
+            }
+            Err(e) => Err(self.unavailable(e)),
+        }
+    }
+
     async fn claim(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
         {
             let token = self.token();

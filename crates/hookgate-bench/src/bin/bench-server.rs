@@ -60,7 +60,7 @@ fn main() {
                     }),
                 )
                 .layer(WebhookLayer::new(endpoint())),
-            "quick-ack" => {
+            "quick-ack" | "quick-ack-redis" => {
                 let (tx, mut rx) = hookgate_core::channel(65_536);
                 tokio::spawn(async move {
                     while let Some(ev) = rx.recv().await {
@@ -68,7 +68,19 @@ fn main() {
                         p.fetch_add(1, Ordering::Relaxed);
                     }
                 });
-                Router::new().route_service("/webhooks", QuickAck::new(endpoint(), tx))
+                if mode == "quick-ack-redis" {
+                    let url = std::env::var("HOOKGATE_REDIS_URL").expect("HOOKGATE_REDIS_URL");
+                    let store = hookgate_redis::RedisStore::builder(url).build().await.expect("redis");
+                    let v = Verifier::for_preset(Preset::Github, &[SECRET]).expect("secret");
+                    let ep = Endpoint::builder("/webhooks", v)
+                        .store(store)
+                        .ttl(Duration::from_millis(1))
+                        .build()
+                        .expect("endpoint");
+                    Router::new().route_service("/webhooks", QuickAck::new(ep, tx))
+                } else {
+                    Router::new().route_service("/webhooks", QuickAck::new(endpoint(), tx))
+                }
             }
             other => panic!("unknown mode {other}: bare | handler | quick-ack"),
         };

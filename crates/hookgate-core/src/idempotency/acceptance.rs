@@ -61,6 +61,19 @@ pub async fn run<S: IdempotencyStore>(store: Arc<S>) {
     assert!(!s.complete(&k, t, TTL).await.unwrap());
     acquired(s.claim(&k, LEASE).await.unwrap(), "claim of untouched key");
 
+    // claim_completed: one step to "done"; it answers like claim otherwise
+    let k = key("completed");
+    acquired(s.claim_completed(&k, TTL).await.unwrap(), "claim_completed of a new key");
+    assert_eq!(s.claim(&k, LEASE).await.unwrap(), Claim::Done, "claim after claim_completed");
+    assert_eq!(s.claim_completed(&k, TTL).await.unwrap(), Claim::Done, "claim_completed of a done key");
+    let k = key("completed-inflight");
+    let t = acquired(s.claim(&k, LEASE).await.unwrap(), "claim");
+    assert!(
+        matches!(s.claim_completed(&k, TTL).await.unwrap(), Claim::InFlight { .. }),
+        "claim_completed of an in-flight key"
+    );
+    assert!(s.release(&k, t).await.unwrap());
+
     // namespaces are independent
     let other = IdempotencyKey::new(&format!("{ns}-other"), "a");
     acquired(s.claim(&other, LEASE).await.unwrap(), "same id, other endpoint");

@@ -181,6 +181,15 @@ impl MemoryStore {
 
     /// Synchronous claim (the async trait method calls this).
     pub fn claim_now(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
+        self.claim_with(key, lease, false)
+    }
+
+    /// Synchronous claim-as-done (see [`IdempotencyStore::claim_completed`]).
+    pub fn claim_completed_now(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
+        self.claim_with(key, ttl, true)
+    }
+
+    fn claim_with(&self, key: &IdempotencyKey, lease: Duration, done: bool) -> Result<Claim, StoreError> {
         let slot = Slot(key.digest());
         let now = self.now_ms();
         let mut shard = self.shard(&slot);
@@ -200,7 +209,7 @@ impl MemoryStore {
             }
         }
         let token = self.new_token();
-        shard.insert(slot, pack(now + lease.as_millis() as u64, token));
+        shard.insert(slot, pack(now + lease.as_millis() as u64, if done { 0 } else { token }));
         Ok(Claim::Acquired(ClaimToken(token)))
     }
 
@@ -257,6 +266,13 @@ fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 }
 
 impl IdempotencyStore for MemoryStore {
+    fn claim_completed<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
+        ready(self.claim_completed_now(key, ttl))
+    }
     fn claim<'a>(
         &'a self,
         key: &'a IdempotencyKey,

@@ -140,6 +140,33 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         key: &'a IdempotencyKey,
         token: ClaimToken,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a;
+
+    /// Claims `key` directly as done (remembered for `ttl`): quick-ack mode uses it once a place in
+    /// the hand-off channel is already reserved, so the event cannot fail to arrive and one step
+    /// (one round trip, for a remote store) replaces claim + complete. Answers as [`Self::claim`].
+    /// The default calls `claim` then `complete`; stores override it with one atomic step.
+    fn claim_completed<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
+        async move {
+            match self.claim(key, Duration::from_secs(60)).await? {
+                Claim::Acquired(token) => {
+                    self.complete(key, token, ttl).await?;
+                    Ok(Claim::Acquired(token))
+                }
+                other => Ok(other),
+            }
+        }
+    }
+
+    /// Whether calls cross the network (and so can be cut off half-way by a cancelled request).
+    /// The pipeline then runs `claim_completed` and the hand-off in a task of their own, so that a
+    /// delivery marked done always reaches the channel. Default: false.
+    fn is_remote(&self) -> bool {
+        false
+    }
 }
 
 /// The object-safe form of [`IdempotencyStore`], for choosing a store at run time
@@ -160,6 +187,14 @@ pub trait DynIdempotencyStore: Send + Sync + 'static {
         key: &'a IdempotencyKey,
         token: ClaimToken,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`IdempotencyStore::claim_completed`].
+    fn claim_completed_boxed<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>>;
+    /// See [`IdempotencyStore::is_remote`].
+    fn is_remote_dyn(&self) -> bool;
 }
 
 impl<S: IdempotencyStore> DynIdempotencyStore for S {
@@ -180,6 +215,16 @@ impl<S: IdempotencyStore> DynIdempotencyStore for S {
         token: ClaimToken,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(self.release(key, token))
+    }
+    fn claim_completed_boxed<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        Box::pin(self.claim_completed(key, ttl))
+    }
+    fn is_remote_dyn(&self) -> bool {
+        self.is_remote()
     }
 }
 
@@ -206,6 +251,16 @@ impl fmt::Debug for BoxedStore {
 }
 
 impl IdempotencyStore for BoxedStore {
+    fn claim_completed<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
+        self.0.claim_completed_boxed(key, ttl)
+    }
+    fn is_remote(&self) -> bool {
+        self.0.is_remote_dyn()
+    }
     fn claim<'a>(
         &'a self,
         key: &'a IdempotencyKey,
@@ -231,6 +286,16 @@ impl IdempotencyStore for BoxedStore {
 }
 
 impl<S: IdempotencyStore> IdempotencyStore for Arc<S> {
+    fn claim_completed<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
+        (**self).claim_completed(key, ttl)
+    }
+    fn is_remote(&self) -> bool {
+        (**self).is_remote()
+    }
     fn claim<'a>(
         &'a self,
         key: &'a IdempotencyKey,
