@@ -52,7 +52,7 @@ for mode in $MODES; do
   p99=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f3)"; done | median)
   bad=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f4; done | paste -sd+ | bc)
   case $mode in bare|actix-bare) bare_rps=$rps ;; esac
-  ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN {printf "%.1f%%", 100*a/b}')
+  ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN {if (b == "") print "-"; else printf "%.1f%%", 100*a/b}')
   processed=$(grep -o '[0-9]*' "$OUT/$mode.$RUNS.server" | tail -1)
   echo "| $mode | $rps | $p50 | $p99 | $ratio | $bad | $processed |"
 done
