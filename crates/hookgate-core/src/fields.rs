@@ -42,7 +42,7 @@ pub(crate) const MAX_PATHS: usize = 4;
 /// Finds the string or number at each path (numbers are rendered as text).
 ///
 /// Returns all `None` when the body is not a JSON object. Duplicate keys: the first wins.
-pub(crate) fn probe(body: &[u8], paths: &[&FieldPath]) -> [Option<String>; MAX_PATHS] {
+pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PATHS] {
     let mut p = Probe { paths, found: Default::default(), remaining: paths.len().min(MAX_PATHS) };
     if p.remaining == 0 || !looks_like_object(body) {
         return p.found;
@@ -68,7 +68,7 @@ fn looks_like_object(body: &[u8]) -> bool {
 }
 
 struct Probe<'p> {
-    paths: &'p [&'p FieldPath],
+    paths: &'p [FieldPath],
     found: [Option<String>; MAX_PATHS],
     remaining: usize,
 }
@@ -161,7 +161,7 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
 
 /// Compares a key with the wanted paths' segment at `depth`; yields the mask of paths it continues.
 struct Key<'p> {
-    paths: &'p [&'p FieldPath],
+    paths: &'p [FieldPath],
     depth: usize,
     mask: u8,
 }
@@ -201,7 +201,7 @@ mod tests {
     fn finds_nested_and_top_level() {
         let (a, b, c) = (p("id"), p("data.eventId"), p("n"));
         let body = br#"{"x":[1,{"id":"no"}],"data":{"eventId":"e\"1","z":true},"id":"evt_1","n":12}"#;
-        let r = probe(body, &[&a, &b, &c]);
+        let r = probe(body, &[a, b, c]);
         assert_eq!(r[0].as_deref(), Some("evt_1"));
         assert_eq!(r[1].as_deref(), Some("e\"1"));
         assert_eq!(r[2].as_deref(), Some("12"));
@@ -210,18 +210,18 @@ mod tests {
     #[test]
     fn missing_and_not_json() {
         let a = p("event.type");
-        assert_eq!(probe(br#"{"event":"x"}"#, &[&a])[0], None);
-        assert_eq!(probe(b"token=abc&x=1", &[&a])[0], None);
-        assert_eq!(probe(br#"{"event":{"type":"m"}"#, &[&a])[0].as_deref(), Some("m"));
+        assert_eq!(probe(br#"{"event":"x"}"#, std::slice::from_ref(&a))[0], None);
+        assert_eq!(probe(b"token=abc&x=1", std::slice::from_ref(&a))[0], None);
+        assert_eq!(probe(br#"{"event":{"type":"m"}"#, std::slice::from_ref(&a))[0].as_deref(), Some("m"));
         // invalid JSON before the field is found: nothing
-        assert_eq!(probe(br#"{"x":tru, "event":{"type":"m"}}"#, &[&a])[0], None);
-        assert_eq!(probe(br#"{"event":{"type":"m"}} trailing"#, &[&a])[0].as_deref(), Some("m"));
+        assert_eq!(probe(br#"{"x":tru, "event":{"type":"m"}}"#, std::slice::from_ref(&a))[0], None);
+        assert_eq!(probe(br#"{"event":{"type":"m"}} trailing"#, std::slice::from_ref(&a))[0].as_deref(), Some("m"));
     }
 
     #[test]
     fn first_duplicate_wins_and_same_path_twice() {
         let a = p("id");
-        let r = probe(br#"{"id":"1","id":"2"}"#, &[&a, &a]);
+        let r = probe(br#"{"id":"1","id":"2"}"#, &[a.clone(), a]);
         assert_eq!(r[0].as_deref(), Some("1"));
         assert_eq!(r[1].as_deref(), Some("1"));
     }

@@ -193,13 +193,9 @@ impl Verifier {
     ) -> Result<Verified, VerifyError> {
         let auth = self.authenticate(headers, body, now)?;
         let s = &self.scheme;
-        let found = if self.body_paths.paths.is_empty() {
-            Default::default()
-        } else {
-            let refs: Vec<&FieldPath> = self.body_paths.paths.iter().collect();
-            probe(body, &refs)
-        };
-        let take = |i: Option<usize>| i.and_then(|i| found[i].clone());
+        let mut found =
+            if self.body_paths.paths.is_empty() { Default::default() } else { probe(body, &self.body_paths.paths) };
+        let mut take = |i: Option<usize>| i.and_then(|i| found[i].take());
 
         let body_id = match &s.id {
             IdSource::BodyField(_) => take(self.body_paths.id).filter(|v| !v.is_empty()),
@@ -213,7 +209,7 @@ impl Verifier {
         let event_type = match &s.event_type {
             EventTypeSource::None => None,
             EventTypeSource::Header(h) => single_str(headers, h)?.filter(|v| !v.is_empty()).map(str::to_owned),
-            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| found[i].clone()),
+            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| take(Some(i))),
         };
         let timestamp = auth.timestamp.or_else(|| take(self.body_paths.timestamp).and_then(|t| parse_any_time(&t)));
         Ok(Verified { delivery_id, id_from_provider, event_type, timestamp, secret_index: auth.secret_index })
