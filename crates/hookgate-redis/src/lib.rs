@@ -178,18 +178,20 @@ fn millis(d: Duration) -> u64 {
     (d.as_millis() as u64).max(1)
 }
 
-impl IdempotencyStore for RedisStore {
-    fn is_remote(&self) -> bool {
-        true
-    }
-
-    /// One round trip: `SET key done NX PX ttl`, and if the key exists, its state.
-    async fn claim_completed(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
+impl RedisStore {
+    /// The claim script: stores `value` for `px` unless the key exists; answers for `token`.
+    async fn run_claim(
+        &self,
+        key: &IdempotencyKey,
+        value: String,
+        px: Duration,
+        token: u64,
+    ) -> Result<Claim, StoreError> {
         let mut conn = self.conn.clone();
         let res: Result<i64, _> =
-            self.inner.claim.key(self.key(key)).arg("done").arg(millis(ttl)).invoke_async(&mut conn).await;
+            self.inner.claim.key(self.key(key)).arg(value).arg(millis(px)).invoke_async(&mut conn).await;
         match res {
-            Ok(-1) => Ok(Claim::Acquired(ClaimToken::new(FAIL_OPEN_TOKEN))),
+            Ok(-1) => Ok(Claim::Acquired(ClaimToken::new(token))),
             Ok(-2) => Ok(Claim::Done),
             Ok(left) => Ok(Claim::InFlight {
                 retry_after: Duration::from_millis(left.max(0) as u64).max(Duration::from_secs(1)),
@@ -201,32 +203,22 @@ impl IdempotencyStore for RedisStore {
             Err(e) => Err(self.unavailable(e)),
         }
     }
+}
+
+impl IdempotencyStore for RedisStore {
+    fn is_remote(&self) -> bool {
+        true
+    }
+
+    /// One round trip: `SET key done NX PX ttl`, and if the key exists, its state. The token of
+    /// an acquired claim is the no-op token: there is nothing left to complete or release.
+    async fn claim_completed(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
+        self.run_claim(key, "done".into(), ttl, FAIL_OPEN_TOKEN).await
+    }
 
     async fn claim(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
-        {
-            let token = self.token();
-            let mut conn = self.conn.clone();
-            let res: Result<i64, _> = self
-                .inner
-                .claim
-                .key(self.key(key))
-                .arg(token.to_string())
-                .arg(millis(lease))
-                .invoke_async(&mut conn)
-                .await;
-            match res {
-                Ok(-1) => Ok(Claim::Acquired(ClaimToken::new(token))),
-                Ok(-2) => Ok(Claim::Done),
-                Ok(left) => Ok(Claim::InFlight {
-                    retry_after: Duration::from_millis(left.max(0) as u64).max(Duration::from_secs(1)),
-                }),
-                Err(e) if self.inner.fail_open => {
-                    tracing::warn!(key = key.as_str(), error = %e, "Redis unreachable: processing WITHOUT dedupe (fail open)");
-                    Ok(Claim::Acquired(ClaimToken::new(FAIL_OPEN_TOKEN)))
-                }
-                Err(e) => Err(self.unavailable(e)),
-            }
-        }
+        let token = self.token();
+        self.run_claim(key, token.to_string(), lease, token).await
     }
 
     async fn complete(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> Result<bool, StoreError> {
