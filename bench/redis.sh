@@ -13,6 +13,8 @@ if [ -z "${HOOKGATE_REDIS_URL:-}" ]; then
   export HOOKGATE_REDIS_URL="redis://127.0.0.1:$port"; sleep 0.5
 fi
 hp=${HOOKGATE_REDIS_URL#redis://}; hp=${hp%%/*}; RPORT=${hp##*:}
+# Redis shares core 1 with the load generators; core 0 belongs to the server under test alone.
+for pid in $(pgrep -f "redis-server.*:$RPORT" || true); do taskset -cp 1 "$pid" >/dev/null || true; done
 ROUNDS=${ROUNDS:-3}
 cargo build --release -q -p hookgate-bench
 echo "== claim+complete, 200000 deliveries, 50 tasks"
