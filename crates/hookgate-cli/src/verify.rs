@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 use base64::Engine as _;
 use clap::Args;
-use hookgate_core::{Preset, Secret, Secrets, Verifier, VerifyErrorKind};
+use hookgate_core::{Preset, Secret, SignatureSyntax, TimestampSource, Verifier, VerifyErrorKind};
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
@@ -116,23 +116,18 @@ pub(crate) fn diagnose(
     Report { valid: false, text: out }
 }
 
+/// The timestamp the request carries (header or `t=` entry), for checking it at its own time.
 fn timestamp_of(verifier: &Verifier, headers: &[(String, String)]) -> Option<i64> {
-    // Authenticating at the epoch with an unbounded window yields the parsed timestamp if any.
-    let wide = Verifier::new(verifier.scheme().clone(), Secrets::from(Secret::hmac("probe").ok()?))
-        .with_window(hookgate_core::ReplayWindow::symmetric(Duration::from_secs(u32::MAX as u64 * 64)));
-    match wide.authenticate(headers, b"", UNIX_EPOCH + Duration::from_secs(1_700_000_000)) {
-        Ok(a) => a.timestamp,
-        Err(_) => headers.iter().find_map(|(k, v)| {
-            let s = verifier.scheme();
-            match s.timestamp_source() {
-                hookgate_core::TimestampSource::Header(h) if k.eq_ignore_ascii_case(h) => v.parse().ok(),
-                hookgate_core::TimestampSource::SignatureParam if k.eq_ignore_ascii_case(s.signature_header()) => {
-                    v.split(',').find_map(|p| p.trim().strip_prefix("t=")?.parse().ok())
-                }
-                _ => None,
-            }
-        }),
-    }
+    let s = verifier.scheme();
+    headers.iter().find_map(|(k, v)| match (s.timestamp_source(), s.syntax()) {
+        (TimestampSource::Header(h), _) if k.eq_ignore_ascii_case(h) => v.trim().parse().ok(),
+        (TimestampSource::SignatureParam, SignatureSyntax::Params { timestamp_key, .. })
+            if k.eq_ignore_ascii_case(s.signature_header()) =>
+        {
+            v.split(',').find_map(|p| p.trim().split_once('=').filter(|(key, _)| key == timestamp_key)?.1.parse().ok())
+        }
+        _ => None,
+    })
 }
 
 fn syntax_example(s: &hookgate_core::Scheme) -> String {

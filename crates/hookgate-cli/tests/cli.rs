@@ -371,3 +371,61 @@ fn help_and_providers() {
     assert!(text(&o).contains("x-hub-signature-256") && text(&o).contains("sendpilot"));
     assert_eq!(run(&["serve"]).status.code(), Some(2));
 }
+
+/// A scripted HTTP/1.1 peer: answers the given statuses in order (then 202), counts requests.
+fn scripted_server(statuses: Vec<u16>) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut out = stream;
+            'requests: loop {
+                let mut len = 0usize;
+                let mut line = String::new();
+                // Request line and headers.
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break 'requests; // connection closed: serve the next one
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                std::io::Read::read_exact(&mut reader, &mut body).unwrap();
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let status = statuses.get(n).copied().unwrap_or(202);
+                write!(out, "HTTP/1.1 {status} X\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n").unwrap();
+            }
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn send_retries_503_and_409_only_with_retry() {
+    use std::sync::atomic::Ordering;
+    let (port, seen) = scripted_server(vec![503, 409]);
+    let url = format!("http://127.0.0.1:{port}/hooks");
+    let started = Instant::now();
+    let o = run(&["send", &url, "--provider", "github", "--secret", "s", "--retry"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("202     1"), "{}", text(&o));
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "503, then 409, then 202");
+    assert!(started.elapsed() >= Duration::from_millis(300), "backs off: 100 ms, then 200 ms");
+
+    let (port, seen) = scripted_server(vec![503]);
+    let o = run(&["send", &format!("http://127.0.0.1:{port}/hooks"), "--provider", "github", "--secret", "s"]);
+    assert_eq!(o.status.code(), Some(1), "no --retry: the 503 is reported");
+    assert!(text(&o).contains("503     1"), "{}", text(&o));
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}

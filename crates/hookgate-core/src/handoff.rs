@@ -8,17 +8,16 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
-/// What hookgate knows about a verified delivery (without its body).
+use crate::verify::Verified;
+
+/// What hookgate knows about a verified delivery (without its body): the [`Verified`] answer
+/// plus where and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
     pub(crate) endpoint: Arc<str>,
     pub(crate) provider: Arc<str>,
-    pub(crate) delivery_id: String,
-    pub(crate) id_from_provider: bool,
-    pub(crate) event_type: Option<String>,
-    pub(crate) timestamp: Option<i64>,
+    pub(crate) verified: Verified,
     pub(crate) received_at: SystemTime,
-    pub(crate) secret_index: usize,
 }
 
 impl Metadata {
@@ -32,19 +31,19 @@ impl Metadata {
     }
     /// The provider's delivery id, or `sha256:<hex>` of the signed content.
     pub fn delivery_id(&self) -> &str {
-        &self.delivery_id
+        self.verified.delivery_id()
     }
     /// Whether the id came from the provider rather than the digest fallback.
     pub fn id_from_provider(&self) -> bool {
-        self.id_from_provider
+        self.verified.id_from_provider()
     }
     /// The event type, when known.
     pub fn event_type(&self) -> Option<&str> {
-        self.event_type.as_deref()
+        self.verified.event_type()
     }
     /// The webhook's own timestamp (Unix seconds), when it has one.
     pub fn timestamp(&self) -> Option<i64> {
-        self.timestamp
+        self.verified.timestamp()
     }
     /// When hookgate received it.
     pub fn received_at(&self) -> SystemTime {
@@ -52,7 +51,7 @@ impl Metadata {
     }
     /// Which configured secret verified it.
     pub fn secret_index(&self) -> usize {
-        self.secret_index
+        self.verified.secret_index()
     }
 }
 

@@ -303,16 +303,12 @@ impl<St: IdempotencyStore> Endpoint<St> {
         })
     }
 
-    fn metadata(&self, v: &Verified) -> Metadata {
+    fn metadata(&self, verified: Verified) -> Metadata {
         Metadata {
             endpoint: Arc::clone(&self.inner.name),
             provider: Arc::clone(&self.inner.provider),
-            delivery_id: v.delivery_id().to_owned(),
-            id_from_provider: v.id_from_provider(),
-            event_type: v.event_type().map(str::to_owned),
-            timestamp: v.timestamp(),
+            verified,
             received_at: self.inner.clock.now(),
-            secret_index: v.secret_index(),
         }
     }
 
@@ -379,7 +375,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
             }
         };
         let key = IdempotencyKey::new(&self.inner.name, &id);
-        let event = Event::new(self.metadata(&verified), body);
+        let event = Event::new(self.metadata(verified), body);
         let ttl = self.inner.ttl;
         let claim = if self.inner.store.is_remote() && tokio::runtime::Handle::try_current().is_ok() {
             let store = Arc::clone(&self.inner.store);
@@ -417,7 +413,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
             key,
             token,
             ttl: self.inner.ttl,
-            metadata: self.metadata(&verified),
+            metadata: self.metadata(verified),
             armed: true,
         })
     }

@@ -20,8 +20,12 @@ use hookgate_core::{Endpoint, Preset, Verifier};
 use hookgate_tower::{QuickAck, WebhookLayer};
 
 fn endpoint() -> Endpoint {
+    endpoint_with(hookgate_core::MemoryStore::new())
+}
+
+fn endpoint_with<St: hookgate_core::IdempotencyStore>(store: St) -> Endpoint<St> {
     let v = Verifier::for_preset(Preset::Github, &[SECRET]).expect("secret");
-    Endpoint::builder("/webhooks", v).ttl(Duration::from_millis(1)).build().expect("endpoint")
+    Endpoint::builder("/webhooks", v).store(store).ttl(Duration::from_millis(1)).build().expect("endpoint")
 }
 
 fn main() {
@@ -35,8 +39,9 @@ fn main() {
     rt.block_on(async move {
         let processed = Arc::new(AtomicU64::new(0));
         let p = Arc::clone(&processed);
-        let app = match mode.as_str() {
-            "bare" => Router::new().route(
+        // The same `Bytes` → 204 handler, bare or behind hookgate.
+        let bytes_route = |p: Arc<AtomicU64>| {
+            Router::new().route(
                 "/webhooks",
                 post(move |body: Bytes| {
                     let p = Arc::clone(&p);
@@ -46,20 +51,11 @@ fn main() {
                         StatusCode::NO_CONTENT
                     }
                 }),
-            ),
-            "handler" => Router::new()
-                .route(
-                    "/webhooks",
-                    post(move |body: Bytes| {
-                        let p = Arc::clone(&p);
-                        async move {
-                            std::hint::black_box(&body);
-                            p.fetch_add(1, Ordering::Relaxed);
-                            StatusCode::NO_CONTENT
-                        }
-                    }),
-                )
-                .layer(WebhookLayer::new(endpoint())),
+            )
+        };
+        let app = match mode.as_str() {
+            "bare" => bytes_route(p),
+            "handler" => bytes_route(p).layer(WebhookLayer::new(endpoint())),
             "quick-ack" | "quick-ack-redis" => {
                 let (tx, mut rx) = hookgate_core::channel(65_536);
                 tokio::spawn(async move {
@@ -71,12 +67,7 @@ fn main() {
                 if mode == "quick-ack-redis" {
                     let url = std::env::var("HOOKGATE_REDIS_URL").expect("HOOKGATE_REDIS_URL");
                     let store = hookgate_redis::RedisStore::builder(url).build().await.expect("redis");
-                    let v = Verifier::for_preset(Preset::Github, &[SECRET]).expect("secret");
-                    let ep = Endpoint::builder("/webhooks", v)
-                        .store(store)
-                        .ttl(Duration::from_millis(1))
-                        .build()
-                        .expect("endpoint");
+                    let ep = endpoint_with(store);
                     Router::new().route_service("/webhooks", QuickAck::new(ep, tx))
                 } else {
                     Router::new().route_service("/webhooks", QuickAck::new(endpoint(), tx))

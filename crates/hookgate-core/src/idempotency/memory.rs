@@ -140,6 +140,11 @@ fn unpack(word: u64) -> (u64, u64) {
     (word >> TOKEN_BITS, word & TOKEN_MASK)
 }
 
+/// Whether the slot holds `token`'s claim (a done slot, token 0, is nobody's).
+fn owned_by(word: u64, token: ClaimToken) -> bool {
+    token.0 != 0 && unpack(word).1 == token.0 & TOKEN_MASK
+}
+
 impl MemoryStore {
     /// A store with the defaults (capacity 1,000,000, 32 shards, the system clock).
     pub fn new() -> Self {
@@ -219,7 +224,7 @@ impl MemoryStore {
         let now = self.now_ms();
         let mut shard = self.shard(&slot);
         match shard.get_mut(&slot) {
-            Some(word) if unpack(*word).1 == token.0 & TOKEN_MASK && token.0 != 0 => {
+            Some(word) if owned_by(*word, token) => {
                 *word = pack(now + ttl.as_millis() as u64, 0);
                 true
             }
@@ -231,13 +236,11 @@ impl MemoryStore {
     pub fn release_now(&self, key: &IdempotencyKey, token: ClaimToken) -> bool {
         let slot = Slot(key.digest());
         let mut shard = self.shard(&slot);
-        match shard.get(&slot) {
-            Some(word) if unpack(*word).1 == token.0 & TOKEN_MASK && token.0 != 0 => {
-                shard.remove(&slot);
-                true
-            }
-            _ => false,
+        let owned = shard.get(&slot).is_some_and(|w| owned_by(*w, token));
+        if owned {
+            shard.remove(&slot);
         }
+        owned
     }
 }
 
