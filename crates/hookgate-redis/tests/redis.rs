@@ -72,21 +72,53 @@ async fn passes_the_core_acceptance_suite() {
     hookgate_core::acceptance::run(Arc::new(store)).await;
 }
 
+/// Starts `app` as a real HTTP server on a loopback port.
+async fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// POSTs a signed delivery over TCP (one connection per request) and returns the status.
+async fn post_tcp(addr: std::net::SocketAddr, id: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let req = request(id);
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let mut head =
+        format!("POST /hooks HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n", body.len());
+    for (k, v) in &parts.headers {
+        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_replicas_sharing_redis_hand_off_once() {
+async fn two_servers_sharing_redis_hand_off_once() {
     let Some(url) = redis_url() else { return };
     let ns = unique("/replicas");
     let (a, mut rx_a) = app(RedisStore::builder(url.clone()).build().await.unwrap(), &ns, 1024);
     let (b, mut rx_b) = app(RedisStore::builder(url).build().await.unwrap(), &ns, 1024);
+    let (a, b) = (serve(a).await, serve(b).await);
     let mut tasks = Vec::new();
     for i in 0..500 {
-        let replica = if i % 2 == 0 { a.clone() } else { b.clone() };
-        tasks.push(tokio::spawn(async move { status(&replica, "the-same-delivery").await }));
+        let server = if i % 2 == 0 { a } else { b };
+        tasks.push(tokio::spawn(async move { post_tcp(server, "the-same-delivery").await }));
     }
+    let mut statuses = std::collections::BTreeMap::new();
     for t in tasks {
         let s = t.await.unwrap();
         assert!([200, 202, 409].contains(&s), "{s}");
+        *statuses.entry(s).or_insert(0) += 1;
     }
+    assert_eq!(statuses.get(&202), Some(&1), "{statuses:?}");
     let mut handed = 0;
     while rx_a.try_recv().is_ok() {
         handed += 1;
@@ -94,7 +126,7 @@ async fn two_replicas_sharing_redis_hand_off_once() {
     while rx_b.try_recv().is_ok() {
         handed += 1;
     }
-    assert_eq!(handed, 1, "exactly one hand-off across both replicas");
+    assert_eq!(handed, 1, "exactly one hand-off across both servers");
 }
 
 struct OwnRedis {
