@@ -128,9 +128,14 @@ pub(crate) fn from_flags(
 }
 
 pub(crate) fn from_file(file: &Path, listen_flag: Option<&str>) -> anyhow::Result<ServeConfig> {
-    let name = file.display();
+    let name = file.display().to_string();
     let text = std::fs::read_to_string(file).with_context(|| format!("{name}: cannot read"))?;
-    let cfg: FileConfig = toml::from_str(&text).map_err(|e| anyhow!("{name}: {}", e.to_string().trim_end()))?;
+    from_toml(&name, &text, listen_flag)
+}
+
+/// Parses the text of a config file; `name` prefixes every error.
+pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> anyhow::Result<ServeConfig> {
+    let cfg: FileConfig = toml::from_str(text).map_err(|e| anyhow!("{name}: {}", e.to_string().trim_end()))?;
     let in_file = |key: String, e: anyhow::Error| anyhow!("{name}: {key}: {e:#}");
     let listen_text = listen_flag.map(str::to_owned).or(cfg.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
     let listen = listen(&listen_text).map_err(|e| in_file("listen".into(), e))?;

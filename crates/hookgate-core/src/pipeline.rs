@@ -355,11 +355,17 @@ impl<St: IdempotencyStore> Endpoint<St> {
     /// for adapters whose header maps cannot be held across an `.await`).
     ///
     /// A place in the channel is reserved first (full or closed: 503, and the store is not
-    /// touched, so the retry is processed). Then the delivery is claimed directly as done
-    /// ([`IdempotencyStore::claim_completed`], one step) and the event sent into the reserved
-    /// place, which cannot fail: the 202 is written only once the event is in the channel. For a
-    /// remote store these two steps run in a task of their own, so a request cancelled mid-way
-    /// cannot leave a delivery marked done without its event.
+    /// touched, so the retry is processed). The event is then sent into the reserved place, which
+    /// cannot fail, and the 202 is written only once it is in the channel.
+    ///
+    /// A local store claims the delivery directly as done
+    /// ([`IdempotencyStore::claim_completed`], one unambiguous step). A remote store's answer can
+    /// be lost after its write was applied (a timeout, a restart), and a "done" written that way
+    /// would turn the sender's retry into a duplicate of an event nobody received. So a remote
+    /// store claims with a lease, the event is sent, and the delivery is marked done in the
+    /// background: a lost claim answer leaves only a lease, which expires (409 until then), and a
+    /// lost completion only lets a duplicate through once the lease expires — never a lost event.
+    /// These steps run in a task of their own, so a cancelled request cannot cut them in half.
     pub async fn hand_off(&self, verified: Verified, body: Bytes, tx: &EventSender) -> Outcome {
         let id = verified.delivery_id().to_owned();
         let permit = match tx.clone().try_reserve_owned() {
@@ -376,13 +382,19 @@ impl<St: IdempotencyStore> Endpoint<St> {
         };
         let key = IdempotencyKey::new(&self.inner.name, &id);
         let event = Event::new(self.metadata(verified), body);
-        let ttl = self.inner.ttl;
+        let (ttl, lease) = (self.inner.ttl, self.inner.lease);
         let claim = if self.inner.store.is_remote() && tokio::runtime::Handle::try_current().is_ok() {
             let store = Arc::clone(&self.inner.store);
+            let endpoint = Arc::clone(&self.inner.name);
             let task = tokio::spawn(async move {
-                let claim = store.claim_completed(&key, ttl).await;
-                if let Ok(Claim::Acquired(_)) = claim {
+                let claim = store.claim(&key, lease).await;
+                if let Ok(Claim::Acquired(token)) = claim {
                     permit.send(event);
+                    tokio::spawn(async move {
+                        if let Err(e) = store.complete(&key, token, ttl).await {
+                            tracing::warn!(%endpoint, error = %e, "could not mark a handed-off delivery done; a duplicate may pass once its lease expires");
+                        }
+                    });
                 }
                 claim
             });

@@ -228,3 +228,63 @@ async fn memory_store_passes_the_acceptance_suite() {
 async fn boxed_store_passes_the_acceptance_suite() {
     hookgate_core::acceptance::run(Arc::new(hookgate_core::BoxedStore::new(MemoryStore::new()))).await;
 }
+
+/// A remote store whose answers can be lost after the write was applied (a timeout, a restart).
+struct LossyRemote {
+    inner: MemoryStore,
+    lose_next_answer: std::sync::atomic::AtomicBool,
+}
+
+impl LossyRemote {
+    fn answer<T>(&self, applied: Result<T, StoreError>) -> Result<T, StoreError> {
+        if self.lose_next_answer.swap(false, Ordering::SeqCst) {
+            return Err(StoreError("timed out waiting for the answer".into()));
+        }
+        applied
+    }
+}
+
+impl IdempotencyStore for LossyRemote {
+    async fn claim(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
+        let applied = self.inner.claim(key, lease).await;
+        self.answer(applied)
+    }
+    async fn complete(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> Result<bool, StoreError> {
+        let applied = self.inner.complete(key, token, ttl).await;
+        self.answer(applied)
+    }
+    async fn release(&self, key: &IdempotencyKey, token: ClaimToken) -> Result<bool, StoreError> {
+        let applied = self.inner.release(key, token).await;
+        self.answer(applied)
+    }
+    async fn claim_completed(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
+        let applied = self.inner.claim_completed(key, ttl).await;
+        self.answer(applied)
+    }
+    fn is_remote(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_store_answer_never_loses_the_event() {
+    let store = Arc::new(LossyRemote { inner: MemoryStore::new(), lose_next_answer: false.into() });
+    let v = Verifier::for_preset(Preset::Github, &[SECRET]).unwrap();
+    let e = Endpoint::builder("/hooks", v).store(Arc::clone(&store)).lease(Duration::from_millis(300)).build().unwrap();
+    let (tx, mut rx) = hookgate_core::channel(16);
+    let (h, b) = delivery("lost-answer");
+
+    // The claim was written but its answer lost: 503, nothing handed off, nothing marked done.
+    store.lose_next_answer.store(true, Ordering::SeqCst);
+    assert_eq!(e.quick_ack(&h, b.clone(), &tx).await.status(), 503);
+    assert!(rx.try_recv().is_err());
+    // The sender's retry meets the lease (409), then, once it expires, is handed off: once.
+    assert_eq!(e.quick_ack(&h, b.clone(), &tx).await.status(), 409);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(e.quick_ack(&h, b.clone(), &tx).await.status(), 202);
+    assert_eq!(rx.try_recv().unwrap().metadata().delivery_id(), "lost-answer");
+    // The background completion lands; later duplicates are 200 and not handed off.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(e.quick_ack(&h, b, &tx).await.status(), 200);
+    assert!(rx.try_recv().is_err());
+}

@@ -141,10 +141,11 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         token: ClaimToken,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a;
 
-    /// Claims `key` directly as done (remembered for `ttl`): quick-ack mode uses it once a place in
-    /// the hand-off channel is already reserved, so the event cannot fail to arrive and one step
-    /// (one round trip, for a remote store) replaces claim + complete. Answers as [`Self::claim`].
-    /// The default calls `claim` then `complete`; stores override it with one atomic step.
+    /// Claims `key` directly as done (remembered for `ttl`): quick-ack mode uses it with a local
+    /// store once a place in the hand-off channel is already reserved, so the event cannot fail to
+    /// arrive and one step replaces claim + complete. Answers as [`Self::claim`]. The default
+    /// calls `claim` then `complete`; stores override it with one atomic step. (Remote stores are
+    /// driven with claim → hand-off → complete instead, see [`crate::Endpoint::hand_off`].)
     fn claim_completed<'a>(
         &'a self,
         key: &'a IdempotencyKey,
@@ -161,9 +162,10 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         }
     }
 
-    /// Whether calls cross the network (and so can be cut off half-way by a cancelled request).
-    /// The pipeline then runs `claim_completed` and the hand-off in a task of their own, so that a
-    /// delivery marked done always reaches the channel. Default: false.
+    /// Whether calls cross the network, so that an answer can be lost after the write was applied
+    /// and a cancelled request can cut a call off half-way. Quick-ack mode then claims with a
+    /// lease, hands off, and completes in the background, all in a task of its own, so that no
+    /// delivery is ever marked done without its event. Default: false.
     fn is_remote(&self) -> bool {
         false
     }
