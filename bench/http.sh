@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# HTTP overhead of hookgate on loopback: bare axum vs axum + hookgate (handler mode, quick-ack).
+# HTTP overhead of hookgate on loopback: bare axum vs axum + hookgate (handler mode, quick-ack,
+# quick-ack on Redis), bare actix vs actix + hookgate, and the handlers the provider docs tell
+# users to write by hand: Node Express (express.raw + crypto.timingSafeEqual) and Python Flask
+# under gunicorn (bench/express, bench/flask; installed here from npm / PyPI on first use).
 # Server pinned to core 0, wrk to core 1; 1 KiB GitHub-signed JSON bodies; 3 runs of 10 s per
 # row, interleaved (run 1 of every row, then run 2, ...); medians reported.
 #
 #   bash bench/http.sh            # DURATION=10s RUNS=3 CONNS=50 by default
+#   MODES="bare express" bash bench/http.sh
+# The quick-ack-redis row needs HOOKGATE_REDIS_URL (bench/redis.sh starts a pinned Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,12 +16,22 @@ DURATION=${DURATION:-10s}
 RUNS=${RUNS:-3}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
-MODES=${MODES:-"bare handler quick-ack actix-bare actix"}
+DEFAULT_MODES="bare handler quick-ack actix-bare actix express flask"
+[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare handler quick-ack quick-ack-redis actix-bare actix express flask"
+MODES=${MODES:-$DEFAULT_MODES}
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
+case " $MODES " in *" express "*)
+  command -v node >/dev/null || { echo "express row: node is not installed" >&2; exit 1; }
+  [ -d bench/express/node_modules ] || (cd bench/express && npm install --no-audit --no-fund --silent) ;;
+esac
+case " $MODES " in *" flask "*)
+  [ -x bench/flask/.venv/bin/gunicorn ] || {
+    python3 -m venv bench/flask/.venv && bench/flask/.venv/bin/pip install -q -r bench/flask/requirements.txt; } ;;
+esac
 cargo build --release -q -p hookgate-bench
 BIN=target/release
 OUT=$(mktemp -d)
@@ -24,9 +39,15 @@ OUT=$(mktemp -d)
 
 run_one() { # mode run
   local mode=$1 run=$2
-  taskset -c 0 "$BIN/bench-server" "$mode" "$PORT" >"$OUT/$mode.$run.server" 2>/dev/null &
+  case $mode in
+    express) taskset -c 0 node bench/express/server.js "$PORT" >"$OUT/$mode.$run.server" 2>&1 & ;;
+    # gunicorn's sync workers, (2 x cores) + 1 = 3 for the one core the server gets.
+    flask) taskset -c 0 bench/flask/.venv/bin/gunicorn -w 3 -b "127.0.0.1:$PORT" --chdir bench/flask \
+      --log-level warning app:app >"$OUT/$mode.$run.server" 2>&1 & ;;
+    *) taskset -c 0 "$BIN/bench-server" "$mode" "$PORT" >"$OUT/$mode.$run.server" 2>/dev/null & ;;
+  esac
   local pid=$!
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
   taskset -c 1 wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$OUT/requests.lua" "http://127.0.0.1:$PORT/webhooks" >"$OUT/$mode.$run.wrk"
   kill -TERM "$pid"; wait "$pid" || true
 }
@@ -43,18 +64,30 @@ parse() {
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) {sub(/us/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); print v+0} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000} else print v }'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| row | req/s (median of $RUNS) | p50 ms | p99 ms | vs its bare route | non-2xx | processed (last run) |"
-echo "|---|---|---|---|---|---|---|"
-bare_rps=""
+echo "| row | req/s (median of $RUNS) | p50 ms | p99 ms | vs its bare route | p99 vs bare | non-2xx | processed (last run) |"
+echo "|---|---|---|---|---|---|---|---|"
+bare_rps=""; bare_p99=""
+declare -A RPS
 for mode in $MODES; do
   rps=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f1; done | median)
   p50=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f2)"; done | median)
   p99=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f3)"; done | median)
   bad=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f4; done | paste -sd+ | bc)
-  case $mode in bare|actix-bare) bare_rps=$rps ;; esac
+  RPS[$mode]=$rps
+  case $mode in bare|actix-bare) bare_rps=$rps; bare_p99=$p99 ;; express|flask) bare_rps=""; bare_p99="" ;; esac
   ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN {if (b == "") print "-"; else printf "%.1f%%", 100*a/b}')
-  processed=$(grep -o '[0-9]*' "$OUT/$mode.$RUNS.server" | tail -1)
-  echo "| $mode | $rps | $p50 | $p99 | $ratio | $bad | $processed |"
+  p99r=$(awk -v a="$p99" -v b="$bare_p99" 'BEGIN {if (b == "" || b == 0) print "-"; else printf "%.2fx", a/b}')
+  processed=$( (grep -o "[0-9]*" "$OUT/$mode.$RUNS.server" 2>/dev/null || true) | tail -1)
+  echo "| $mode | $rps | $p50 | $p99 | $ratio | $p99r | $bad | ${processed:--} |"
+done
+echo
+for hand in express flask; do
+  [ -n "${RPS[$hand]:-}" ] || continue
+  for mode in handler quick-ack actix; do
+    [ -n "${RPS[$mode]:-}" ] || continue
+    awk -v a="${RPS[$mode]}" -v b="${RPS[$hand]}" -v m="$mode" -v h="$hand" \
+      'BEGIN {printf "hookgate %s / %s: %.1fx\n", m, h, a/b}'
+  done
 done
 echo
 echo "raw wrk output: $OUT"

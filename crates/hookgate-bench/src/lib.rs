@@ -6,7 +6,7 @@ pub const SECRET: &str = "bench-secret-of-32-characters!!!";
 
 /// A 1 KiB JSON body (GitHub-like push event), varied by `n` so deliveries differ.
 pub fn body(n: usize) -> String {
-    let head = format!(r#"{{"ref":"refs/heads/main","delivery":{n:08},"pad":""#);
+    let head = format!(r#"{{"ref":"refs/heads/main","delivery":"{n:08}","pad":""#);
     let mut b = head;
     b.push_str(&"x".repeat(1024 - b.len() - 2));
     b.push_str(r#""}"#);

@@ -429,3 +429,29 @@ fn send_retries_503_and_409_only_with_retry() {
     assert!(text(&o).contains("503     1"), "{}", text(&o));
     assert_eq!(seen.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_planted_secret_never_appears_in_serve_output_even_at_trace() {
+    const PLANTED: &str = "PLANTED-cli-secret-93b1";
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--provider", "stripe", "--secret", PLANTED, "--listen", &format!("127.0.0.1:{port}")])
+        .env("HOOKGATE_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port, &mut child);
+    let url = format!("http://127.0.0.1:{port}/webhooks");
+    let good = run(&["send", &url, "--provider", "stripe", "--secret", PLANTED, "--id", "evt_leak", "--count", "2"]);
+    assert!(text(&good).contains("202     1"), "{}", text(&good));
+    let bad = run(&["send", &url, "--provider", "stripe", "--secret", "whsec_wrong"]);
+    assert!(text(&bad).contains("401     1"), "{}", text(&bad));
+    let (stdout, stderr) = stop(child);
+    assert!(stderr.contains("TRACE") || stderr.contains("DEBUG"), "trace logging was on: {stderr}");
+    assert!(!stdout.contains(PLANTED) && !stderr.contains(PLANTED), "secret leaked:\n{stdout}\n{stderr}");
+    // Nor in a config error about that secret, nor in verify's diagnosis.
+    let o = run(&["serve", "--provider", "standard-webhooks", "--secret", "whsec_PLANTED-not-base64!"]);
+    assert!(!o.status.success());
+    assert!(!text(&o).contains("PLANTED-not-base64"), "{}", text(&o));
+}

@@ -1,0 +1,1 @@
+//! Empty: the bench lives in `benches/peers.rs`.
