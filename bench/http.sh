@@ -16,8 +16,8 @@ DURATION=${DURATION:-10s}
 RUNS=${RUNS:-3}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
-DEFAULT_MODES="bare handler quick-ack actix-bare actix express flask"
-[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare handler quick-ack quick-ack-redis actix-bare actix express flask"
+DEFAULT_MODES="bare hand-rolled handler quick-ack actix-bare actix express flask"
+[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare hand-rolled handler quick-ack quick-ack-redis actix-bare actix express flask"
 MODES=${MODES:-$DEFAULT_MODES}
 
 if ! command -v wrk >/dev/null; then

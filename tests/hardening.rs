@@ -4,8 +4,8 @@
 //! still succeed and memory stays flat; and a planted secret never appears in logs, `Debug`
 //! output or error text.
 //!
-//! The default run sends 2,000 abusive requests; the full run (10,000, with the memory check) is
-//! opt-in: `cargo test --release -p hookgate-contract-tests --test hardening -- --ignored --nocapture`.
+//! The default run sends 2,000 abusive requests; the full run (30,000, of which 10,000 carry an
+//! invalid signature, with the memory check) is opt-in: `cargo test --release -p hookgate-contract-tests --test hardening -- --ignored --nocapture`.
 
 mod support;
 
@@ -144,8 +144,8 @@ async fn abuse_is_answered_by_the_contract_while_valid_traffic_succeeds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "opt-in: cargo test --release -p hookgate-contract-tests --test hardening -- --ignored --nocapture"]
-async fn abuse_10k_with_flat_memory() {
-    abuse(10_000, true).await;
+async fn abuse_10k_invalid_signatures_and_more_with_flat_memory() {
+    abuse(30_000, true).await;
 }
 
 /// Sends the head of a request declaring `declared` body bytes, then one byte every `every`;

@@ -1,6 +1,9 @@
 //! `bench-server MODE PORT` — MODE: `bare` (axum `Bytes` → 204), `handler` (same route behind
 //! `WebhookLayer`), `quick-ack` (`QuickAck` + a consumer draining the channel), `actix-bare`
-//! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`).
+//! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`),
+//! `hand-rolled` (the axum `Bytes` route with the HMAC check people write by hand: HMAC-SHA256 of
+//! the body, hex-decoded `X-Hub-Signature-256` compared in constant time; no replay window, no
+//! dedupe — the calibration point for what one HMAC costs per request here).
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -55,6 +58,7 @@ fn main() {
         };
         let app = match mode.as_str() {
             "bare" => bytes_route(p),
+            "hand-rolled" => hand_rolled(p),
             "handler" => bytes_route(p).layer(WebhookLayer::new(endpoint())),
             "quick-ack" | "quick-ack-redis" => {
                 let (tx, mut rx) = hookgate_core::channel(65_536);
@@ -87,6 +91,29 @@ fn main() {
             .expect("serve");
         println!("processed {}", processed.load(Ordering::Relaxed));
     });
+}
+
+/// The check a careful user writes inside the handler, with a precomputed key.
+fn hand_rolled(p: Arc<AtomicU64>) -> Router {
+    use hmac::{Hmac, Mac};
+    use subtle::ConstantTimeEq;
+    let key = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
+    Router::new().route(
+        "/webhooks",
+        post(move |headers: axum::http::HeaderMap, body: Bytes| {
+            let (p, mut mac) = (Arc::clone(&p), key.clone());
+            async move {
+                let sent = headers.get("x-hub-signature-256").and_then(|v| v.as_bytes().strip_prefix(b"sha256="));
+                let Some(Ok(sent)) = sent.map(hex::decode) else { return StatusCode::UNAUTHORIZED };
+                mac.update(&body);
+                if !bool::from(mac.finalize().into_bytes().as_slice().ct_eq(&sent)) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                p.fetch_add(1, Ordering::Relaxed);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    )
 }
 
 fn actix(with_hookgate: bool, port: u16) {
