@@ -2,10 +2,12 @@
 # Runs every fuzz target for SECONDS each (default 600), one after the other, and prints one
 # summary line per target (executions, coverage, crashes). Needs the nightly toolchain and
 # cargo-fuzz:  rustup toolchain install nightly && cargo install cargo-fuzz
-# Usage: bash fuzz/run.sh [target...]      (SECONDS=60 bash fuzz/run.sh for a quick look)
+# Usage: bash fuzz/run.sh [target...]      (SECONDS_PER_TARGET=60 bash fuzz/run.sh for a quick look)
+# Crash inputs land in fuzz/artifacts/<target>/; replay one with
+#   cargo +nightly fuzz run -O <target> fuzz/artifacts/<target>/crash-...
 set -euo pipefail
 cd "$(dirname "$0")"
-secs=${SECONDS_PER_TARGET:-${SECONDS:-600}}
+secs=${SECONDS_PER_TARGET:-600}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(signature_header verify config)
 cargo +nightly fuzz build -O >/dev/null
