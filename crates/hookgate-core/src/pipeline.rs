@@ -362,10 +362,11 @@ impl<St: IdempotencyStore> Endpoint<St> {
     /// ([`IdempotencyStore::claim_completed`], one unambiguous step). A remote store's answer can
     /// be lost after its write was applied (a timeout, a restart), and a "done" written that way
     /// would turn the sender's retry into a duplicate of an event nobody received. So a remote
-    /// store claims with a lease, the event is sent, and the delivery is marked done in the
-    /// background: a lost claim answer leaves only a lease, which expires (409 until then), and a
-    /// lost completion only lets a duplicate through once the lease expires — never a lost event.
-    /// These steps run in a task of their own, so a cancelled request cannot cut them in half.
+    /// store claims with a lease, the event is sent, and the delivery is then marked done before
+    /// the 202 (so a duplicate sent right after it is answered 200): a lost claim answer leaves
+    /// only a lease, which expires (409 until then), and a lost completion only lets a duplicate
+    /// through once the lease expires — never a lost event. These steps run in a task of their
+    /// own, so a cancelled request cannot cut them in half.
     pub async fn hand_off(&self, verified: Verified, body: Bytes, tx: &EventSender) -> Outcome {
         let id = verified.delivery_id().to_owned();
         let permit = match tx.clone().try_reserve_owned() {
@@ -390,11 +391,10 @@ impl<St: IdempotencyStore> Endpoint<St> {
                 let claim = store.claim(&key, lease).await;
                 if let Ok(Claim::Acquired(token)) = claim {
                     permit.send(event);
-                    tokio::spawn(async move {
-                        if let Err(e) = store.complete(&key, token, ttl).await {
-                            tracing::warn!(%endpoint, error = %e, "could not mark a handed-off delivery done; a duplicate may pass once its lease expires");
-                        }
-                    });
+                    // The event is safe: a failed completion must not turn the answer into a 503.
+                    if let Err(e) = store.complete(&key, token, ttl).await {
+                        tracing::warn!(%endpoint, error = %e, "could not mark a handed-off delivery done; a duplicate may pass once its lease expires");
+                    }
                 }
                 claim
             });

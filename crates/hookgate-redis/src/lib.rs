@@ -8,9 +8,9 @@
 //! - complete: `SET key done PX <ttl>` only if the stored token is the caller's — one round trip;
 //! - release: `DEL key` only if the stored token is the caller's — one round trip.
 //!
-//! In quick-ack mode a delivery is claimed with a lease, handed off, and completed in the
-//! background: a Redis answer lost after its write (a timeout, a restart) then leaves a lease
-//! that expires, never a "done" without its event. For exactly-once across a Redis *restart*,
+//! In quick-ack mode a delivery is claimed with a lease, handed off, then completed (two round
+//! trips): a Redis answer lost after its write (a timeout, a restart) then leaves a lease that
+//! expires, never a "done" without its event. For exactly-once across a Redis *restart*,
 //! run Redis with persistence (`appendonly yes`); without it a restarted Redis has forgotten
 //! which deliveries were done, and their duplicates are processed again.
 //!

@@ -164,8 +164,8 @@ pub trait IdempotencyStore: Send + Sync + 'static {
 
     /// Whether calls cross the network, so that an answer can be lost after the write was applied
     /// and a cancelled request can cut a call off half-way. Quick-ack mode then claims with a
-    /// lease, hands off, and completes in the background, all in a task of its own, so that no
-    /// delivery is ever marked done without its event. Default: false.
+    /// lease, hands off, then completes, all in a task of its own, so that no delivery is ever
+    /// marked done without its event. Default: false.
     fn is_remote(&self) -> bool {
         false
     }
