@@ -273,45 +273,17 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
                     .layer(WebhookLayer::new(layer_endpoint));
                 let body = body_for("leak-check");
                 let s = Secret::parse(preset.scheme().secret_format(), secret).unwrap();
-                let good = preset
-                    .scheme()
-                    .sign(
-                        &s,
-                        &body,
-                        &SignOptions {
-                            id: Some("leak-check"),
-                            timestamp: Some(support::unix_now()),
-                            event_type: Some("e"),
-                        },
-                    )
-                    .unwrap();
+                let sign_as = |key: &Secret, id: &str| {
+                    let opts =
+                        SignOptions { id: Some(id), timestamp: Some(support::unix_now()), event_type: Some("e") };
+                    preset.scheme().sign(key, &body, &opts).unwrap()
+                };
+                let good = sign_as(&s, "leak-check");
                 let wrong_secret =
                     Secret::parse(preset.scheme().secret_format(), "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo").unwrap();
-                let forged = preset
-                    .scheme()
-                    .sign(
-                        &wrong_secret,
-                        &body,
-                        &SignOptions {
-                            id: Some("forged"),
-                            timestamp: Some(support::unix_now()),
-                            event_type: Some("e"),
-                        },
-                    )
-                    .unwrap();
+                let forged = sign_as(&wrong_secret, "forged");
                 // The expected signature of the forged request must not be disclosed either.
-                let expected_for_forged = preset
-                    .scheme()
-                    .sign(
-                        &s,
-                        &body,
-                        &SignOptions {
-                            id: Some("forged"),
-                            timestamp: Some(support::unix_now()),
-                            event_type: Some("e"),
-                        },
-                    )
-                    .unwrap();
+                let expected_for_forged = sign_as(&s, "forged");
                 for (path, headers) in [
                     ("/quick", &good),
                     ("/quick", &good),
