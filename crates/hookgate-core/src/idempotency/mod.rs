@@ -44,7 +44,11 @@ impl IdempotencyKey {
         h.update(id.as_bytes());
         let d = h.finalize();
         let word = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
-        Self { text: format!("{namespace}:{id}").into(), digest: [word(0), word(8)] }
+        let mut text = String::with_capacity(namespace.len() + 1 + id.len());
+        text.push_str(namespace);
+        text.push(':');
+        text.push_str(id);
+        Self { text: text.into(), digest: [word(0), word(8)] }
     }
 
     /// `namespace:id`, e.g. for a Redis key.
