@@ -228,7 +228,13 @@ impl Verifier {
             Some(v) if !v.is_empty() => v,
             _ => return Err(VerifyError::new(VerifyErrorKind::MissingSignature).header(sig_name)),
         };
-        let parsed = parse_signatures(s, raw)?;
+        // Filled in place: the candidates array is half a KiB, not worth moving per request.
+        let mut parsed = Parsed {
+            candidates: [Candidate { alg: Alg::Hmac, bytes: [0; 64] }; MAX_SIGNATURES],
+            len: 0,
+            timestamp: None,
+        };
+        parse_signatures(s, raw, &mut parsed)?;
 
         let header_id = match &s.id {
             IdSource::Header(h) => Some(match single_str(headers, h)? {
@@ -327,11 +333,9 @@ pub(crate) fn feed(scheme: &Scheme, id: &str, ts: &str, body: &[u8], sink: &mut 
     }
 }
 
-fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyError> {
+fn parse_signatures<'h>(s: &Scheme, raw: &'h str, out: &mut Parsed<'h>) -> Result<(), VerifyError> {
     let name: &str = &s.signature_header;
     let malformed = |why: &'static str| VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail(why);
-    let mut out =
-        Parsed { candidates: [Candidate { alg: Alg::Hmac, bytes: [0; 64] }; MAX_SIGNATURES], len: 0, timestamp: None };
     let push = |out: &mut Parsed<'h>, alg: Alg, enc: Encoding, text: &str| -> Result<(), VerifyError> {
         if out.len == MAX_SIGNATURES {
             return Err(malformed("too many signatures"));
@@ -355,7 +359,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyEr
                 None if !*prefix_required => raw,
                 None => return Err(malformed("signature lacks its prefix")),
             };
-            push(&mut out, Alg::Hmac, s.encoding, value)?;
+            push(out, Alg::Hmac, s.encoding, value)?;
         }
         SignatureSyntax::Params { timestamp_key, signature_key } => {
             for item in raw.split(',') {
@@ -370,7 +374,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyEr
                         _ => out.timestamp = Some(v),
                     }
                 } else if k == signature_key {
-                    push(&mut out, Alg::Hmac, s.encoding, v)?;
+                    push(out, Alg::Hmac, s.encoding, v)?;
                 }
             }
             if out.timestamp.is_none() {
@@ -381,8 +385,8 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyEr
             for item in raw.split_ascii_whitespace() {
                 let (version, v) = item.split_once(',').ok_or_else(|| malformed("entry is not `version,signature`"))?;
                 match version {
-                    "v1" => push(&mut out, Alg::Hmac, Encoding::Base64, v)?,
-                    "v1a" => push(&mut out, Alg::Ed25519, Encoding::Base64, v)?,
+                    "v1" => push(out, Alg::Hmac, Encoding::Base64, v)?,
+                    "v1a" => push(out, Alg::Ed25519, Encoding::Base64, v)?,
                     _ => {}
                 }
             }
@@ -393,7 +397,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str) -> Result<Parsed<'h>, VerifyEr
             .header(name)
             .detail("no signature of a supported version"));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn decode_exact(enc: Encoding, text: &str, out: &mut [u8]) -> bool {
