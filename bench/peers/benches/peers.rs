@@ -208,8 +208,22 @@ fn with_criterion() {
     c.final_summary();
 }
 
+/// `PEERS_ONE="github/hookgate authenticate/20000"`: runs one row of the 1 KiB payload that many
+/// times and nothing else, for `valgrind --tool=callgrind` (two counts give instructions per call).
+fn one(spec: &str) {
+    let mut it = spec.splitn(3, '/');
+    let (payload, row, n) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap().parse::<u32>().unwrap());
+    let payload = PAYLOADS.into_iter().find(|p| *p == payload).expect("payload");
+    let (_, mut f) = cases(payload, 1024).into_iter().find(|(name, _)| name.starts_with(row)).expect("row");
+    for _ in 0..n {
+        f();
+    }
+}
+
 fn main() {
-    if std::env::var("PEERS_CRITERION").is_ok_and(|v| v == "1") {
+    if let Ok(spec) = std::env::var("PEERS_ONE") {
+        one(&spec);
+    } else if std::env::var("PEERS_CRITERION").is_ok_and(|v| v == "1") {
         with_criterion();
     } else {
         interleaved();

@@ -21,8 +21,13 @@ pub struct ActixHeaders<'a>(pub &'a HeaderMap);
 
 impl Headers for ActixHeaders<'_> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
-        for v in self.0.get_all(name) {
-            each(v.as_bytes());
+        if self.0.len() <= hookgate_core::SCAN_HEADERS_AT_MOST {
+            let pairs = self.0.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
+            hookgate_core::scan_values(pairs, name, each);
+        } else {
+            for v in self.0.get_all(name) {
+                each(v.as_bytes());
+            }
         }
     }
 }

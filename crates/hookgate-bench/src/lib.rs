@@ -1,5 +1,17 @@
-//! Shared pieces of hookgate's HTTP benchmarks: the 1 KiB signed body and the secret.
+//! Shared pieces of hookgate's HTTP benchmarks: the 1 KiB signed body, the secret, and the axum
+//! apps `bench-server` serves (and `router-cost` calls in process).
 //! Run `bench/http.sh`; figures are recorded in `BENCHMARKS.md`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use bytes::Bytes;
+use hookgate_core::{Endpoint, IdempotencyStore, MemoryStore, Preset, Secret, SignOptions, Verifier};
+use hookgate_tower::{QuickAck, WebhookLayer};
 
 /// The secret every benchmark server and request uses.
 pub const SECRET: &str = "bench-secret-of-32-characters!!!";
@@ -12,4 +24,88 @@ pub fn body(n: usize) -> String {
     b.push_str(r#""}"#);
     debug_assert_eq!(b.len(), 1024);
     b
+}
+
+/// Delivery `n`: its body and the GitHub headers signing it (id `bench-<n>`, event `push`).
+pub fn signed(n: usize) -> (String, Vec<(String, String)>) {
+    let b = body(n);
+    let id = format!("bench-{n:08}");
+    let secret = Secret::hmac(SECRET).expect("secret");
+    let opts = SignOptions { id: Some(&id), event_type: Some("push"), ..Default::default() };
+    let headers = Preset::Github.scheme().sign(&secret, b.as_bytes(), &opts).expect("sign");
+    (b, headers)
+}
+
+/// The benchmark endpoint: GitHub preset, the memory store, completed deliveries kept 1 ms (so a
+/// fixed set of requests can be cycled and each one is still a new delivery).
+pub fn endpoint() -> Endpoint {
+    endpoint_with(MemoryStore::new())
+}
+
+/// [`endpoint`] on another store.
+pub fn endpoint_with<St: IdempotencyStore>(store: St) -> Endpoint<St> {
+    let v = Verifier::for_preset(Preset::Github, &[SECRET]).expect("secret");
+    Endpoint::builder("/webhooks", v).store(store).ttl(Duration::from_millis(1)).build().expect("endpoint")
+}
+
+/// The axum app of `mode` (`bare`, `hand-rolled`, `handler`, `quick-ack`), counting processed
+/// deliveries in `processed`. Quick-ack spawns its consumer: call it inside a tokio runtime.
+pub fn axum_app(mode: &str, processed: Arc<AtomicU64>) -> Option<Router> {
+    Some(match mode {
+        "bare" => bytes_route(processed),
+        "hand-rolled" => hand_rolled(processed),
+        "handler" => bytes_route(processed).layer(WebhookLayer::new(endpoint())),
+        "quick-ack" => quick_ack(endpoint(), processed),
+        _ => return None,
+    })
+}
+
+/// `route_service("/webhooks", QuickAck)` on `endpoint`, with a consumer task draining the channel.
+pub fn quick_ack<St: IdempotencyStore>(endpoint: Endpoint<St>, processed: Arc<AtomicU64>) -> Router {
+    let (tx, mut rx) = hookgate_core::channel(65_536);
+    tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            std::hint::black_box(ev);
+            processed.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    Router::new().route_service("/webhooks", QuickAck::new(endpoint, tx))
+}
+
+/// The bare route: `Bytes` → 204.
+fn bytes_route(processed: Arc<AtomicU64>) -> Router {
+    Router::new().route(
+        "/webhooks",
+        post(move |body: Bytes| {
+            let p = Arc::clone(&processed);
+            async move {
+                std::hint::black_box(&body);
+                p.fetch_add(1, Ordering::Relaxed);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    )
+}
+
+/// The check a careful user writes inside the handler, with a precomputed key.
+fn hand_rolled(processed: Arc<AtomicU64>) -> Router {
+    use hmac::{Hmac, Mac};
+    use subtle::ConstantTimeEq;
+    let key = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
+    Router::new().route(
+        "/webhooks",
+        post(move |headers: axum::http::HeaderMap, body: Bytes| {
+            let (p, mut mac) = (Arc::clone(&processed), key.clone());
+            async move {
+                let sent = headers.get("x-hub-signature-256").and_then(|v| v.as_bytes().strip_prefix(b"sha256="));
+                let Some(Ok(sent)) = sent.map(hex::decode) else { return StatusCode::UNAUTHORIZED };
+                mac.update(&body);
+                if !bool::from(mac.finalize().into_bytes().as_slice().ct_eq(&sent)) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                p.fetch_add(1, Ordering::Relaxed);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    )
 }

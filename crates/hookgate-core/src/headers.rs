@@ -57,6 +57,28 @@ impl<H: Headers + ?Sized> Headers for &H {
     }
 }
 
+/// Up to this many headers, an adapter should find a value by comparing names
+/// ([`scan_values`]) rather than by its map's hashed lookup: a lookup by `&str` parses and hashes
+/// the name every time, which costs more than comparing the handful of names a webhook request
+/// carries (`BENCHMARKS.md`, about 650 instructions per request saved). Beyond it, hashing wins.
+pub const SCAN_HEADERS_AT_MOST: usize = 24;
+
+/// For adapters: calls `each` with every value whose (lowercase) name equals `name`, in order.
+///
+/// ```
+/// let pairs = [("x-a", &b"1"[..]), ("x-b", &b"2"[..]), ("x-a", &b"3"[..])];
+/// let mut seen = Vec::new();
+/// hookgate_core::scan_values(pairs.into_iter(), "x-a", &mut |v| seen.push(v));
+/// assert_eq!(seen, [b"1", b"3"]);
+/// ```
+pub fn scan_values<'a>(pairs: impl Iterator<Item = (&'a str, &'a [u8])>, name: &str, each: &mut dyn FnMut(&'a [u8])) {
+    for (k, v) in pairs {
+        if k == name {
+            each(v);
+        }
+    }
+}
+
 /// The one value of header `name`, `None` when absent.
 ///
 /// A header sent several times with different values is ambiguous and refused (400); the same
@@ -84,7 +106,9 @@ pub(crate) fn single<'a, H: Headers + ?Sized>(headers: &'a H, name: &str) -> Res
 pub(crate) fn single_str<'a, H: Headers + ?Sized>(headers: &'a H, name: &str) -> Result<Option<&'a str>, VerifyError> {
     match single(headers, name)? {
         None => Ok(None),
-        Some(v) => std::str::from_utf8(v).map(|s| Some(s.trim())).map_err(|_| {
+        // HTTP trims only spaces and tabs around a value; ASCII trimming keeps that, and is cheaper
+        // than Unicode trimming of the text.
+        Some(v) => std::str::from_utf8(v.trim_ascii()).map(Some).map_err(|_| {
             VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail("value is not valid UTF-8")
         }),
     }

@@ -54,7 +54,7 @@ pub mod providers;
 pub use error::{ConfigError, ConfigErrorKind, VerifyError, VerifyErrorKind};
 pub use fields::FieldPath;
 pub use handoff::{Event, EventReceiver, EventSender, Metadata, channel};
-pub use headers::{Headers, MAX_HEADER_VALUE_LEN};
+pub use headers::{Headers, MAX_HEADER_VALUE_LEN, SCAN_HEADERS_AT_MOST, scan_values};
 #[cfg(feature = "test-util")]
 pub use idempotency::acceptance;
 pub use idempotency::{

@@ -22,12 +22,12 @@ pub enum Outcome {
     /// 202: verified, new, and handed off (quick-ack mode).
     Accepted {
         /// The delivery id.
-        delivery_id: String,
+        delivery_id: Arc<str>,
     },
     /// 200 with `Hookgate-Duplicate: true`: already processed; not handed off again.
     Duplicate {
         /// The delivery id.
-        delivery_id: String,
+        delivery_id: Arc<str>,
     },
     /// 409 with `Retry-After`: the same delivery is being processed right now.
     InFlight {
@@ -307,19 +307,19 @@ impl<St: IdempotencyStore> Endpoint<St> {
         Metadata {
             endpoint: Arc::clone(&self.inner.name),
             provider: Arc::clone(&self.inner.provider),
+            received_at: verified.checked_at(),
             verified,
-            received_at: self.inner.clock.now(),
         }
     }
 
-    fn refusal(&self, claim: Result<Claim, StoreError>, id: &str) -> Outcome {
+    fn refusal(&self, claim: Result<Claim, StoreError>, id: &Arc<str>) -> Outcome {
         match claim {
             Ok(Claim::Done) => {
-                tracing::info!(endpoint = %self.inner.name, delivery_id = id, "duplicate delivery");
-                Outcome::Duplicate { delivery_id: id.to_owned() }
+                tracing::info!(endpoint = %self.inner.name, delivery_id = &**id, "duplicate delivery");
+                Outcome::Duplicate { delivery_id: Arc::clone(id) }
             }
             Ok(Claim::InFlight { retry_after }) => {
-                tracing::info!(endpoint = %self.inner.name, delivery_id = id, "delivery already in flight");
+                tracing::info!(endpoint = %self.inner.name, delivery_id = &**id, "delivery already in flight");
                 Outcome::InFlight { retry_after }
             }
             // Not a refusal; callers never pass it. Answer safely rather than panic.
@@ -328,17 +328,21 @@ impl<St: IdempotencyStore> Endpoint<St> {
                 Outcome::Unavailable { retry_after: self.inner.retry_after }
             }
             Err(e) => {
-                tracing::error!(endpoint = %self.inner.name, delivery_id = id, error = %e, "idempotency store unavailable");
+                tracing::error!(endpoint = %self.inner.name, delivery_id = &**id, error = %e, "idempotency store unavailable");
                 Outcome::Unavailable { retry_after: self.inner.retry_after }
             }
         }
     }
 
+    fn key(&self, verified: &Verified) -> IdempotencyKey {
+        IdempotencyKey::shared(Arc::clone(&self.inner.name), Arc::clone(verified.delivery_id_shared()))
+    }
+
     async fn claim(&self, verified: &Verified) -> Result<(IdempotencyKey, ClaimToken), Outcome> {
-        let key = IdempotencyKey::new(&self.inner.name, verified.delivery_id());
+        let key = self.key(verified);
         match self.inner.store.claim(&key, self.inner.lease).await {
             Ok(Claim::Acquired(token)) => Ok((key, token)),
-            other => Err(self.refusal(other, verified.delivery_id())),
+            other => Err(self.refusal(other, verified.delivery_id_shared())),
         }
     }
 
@@ -368,7 +372,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
     /// through once the lease expires — never a lost event. These steps run in a task of their
     /// own, so a cancelled request cannot cut them in half.
     pub async fn hand_off(&self, verified: Verified, body: Bytes, tx: &EventSender) -> Outcome {
-        let id = verified.delivery_id().to_owned();
+        let id = Arc::clone(verified.delivery_id_shared());
         let permit = match tx.clone().try_reserve_owned() {
             Ok(p) => p,
             Err(e) => {
@@ -377,11 +381,11 @@ impl<St: IdempotencyStore> Endpoint<St> {
                 } else {
                     "hand-off channel closed"
                 };
-                tracing::warn!(endpoint = %self.inner.name, delivery_id = id, "{why}: answering 503");
+                tracing::warn!(endpoint = %self.inner.name, delivery_id = &*id, "{why}: answering 503");
                 return Outcome::Unavailable { retry_after: self.inner.retry_after };
             }
         };
-        let key = IdempotencyKey::new(&self.inner.name, &id);
+        let key = self.key(&verified);
         let event = Event::new(self.metadata(verified), body);
         let (ttl, lease) = (self.inner.ttl, self.inner.lease);
         let claim = if self.inner.store.is_remote() && tokio::runtime::Handle::try_current().is_ok() {
@@ -408,7 +412,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
         };
         match claim {
             Ok(Claim::Acquired(_)) => {
-                tracing::debug!(endpoint = %self.inner.name, delivery_id = id, "delivery accepted");
+                tracing::debug!(endpoint = %self.inner.name, delivery_id = &*id, "delivery accepted");
                 Outcome::Accepted { delivery_id: id }
             }
             other => self.refusal(other, &id),

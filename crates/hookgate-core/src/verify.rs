@@ -1,6 +1,7 @@
 //! Verification: headers + raw body + "now" in, [`Verified`] metadata or a [`VerifyError`] out.
 //! Pure and synchronous; no I/O.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -54,11 +55,13 @@ pub struct Verifier {
 /// What a verified webhook is: who it is from (which secret), and its metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    delivery_id: String,
+    // Shared, not copied, by the metadata, the idempotency key, events and outcomes.
+    delivery_id: Arc<str>,
     id_from_provider: bool,
-    event_type: Option<String>,
+    event_type: Option<Arc<str>>,
     timestamp: Option<i64>,
     secret_index: usize,
+    checked_at: SystemTime,
 }
 
 impl Verified {
@@ -74,6 +77,10 @@ impl Verified {
     pub fn event_type(&self) -> Option<&str> {
         self.event_type.as_deref()
     }
+    /// The delivery id, shared (a reference count, no copy).
+    pub fn delivery_id_shared(&self) -> &Arc<str> {
+        &self.delivery_id
+    }
     /// The webhook's timestamp in Unix seconds, when it has one.
     pub fn timestamp(&self) -> Option<i64> {
         self.timestamp
@@ -81,6 +88,10 @@ impl Verified {
     /// Which configured secret matched (index in configuration order).
     pub fn secret_index(&self) -> usize {
         self.secret_index
+    }
+    /// The "now" it was verified against.
+    pub fn checked_at(&self) -> SystemTime {
+        self.checked_at
     }
 }
 
@@ -202,17 +213,24 @@ impl Verifier {
             _ => None,
         };
         let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
-            (Some(h), _) => (h.to_owned(), true),
-            (None, Some(v)) => (v, true),
-            (None, None) => (self.digest_id("", auth.timestamp_text.unwrap_or(""), body), false),
+            (Some(h), _) => (Arc::from(h), true),
+            (None, Some(v)) => (Arc::from(v), true),
+            (None, None) => (Arc::from(self.digest_id("", auth.timestamp_text.unwrap_or(""), body)), false),
         };
         let event_type = match &s.event_type {
             EventTypeSource::None => None,
-            EventTypeSource::Header(h) => single_str(headers, h)?.filter(|v| !v.is_empty()).map(str::to_owned),
-            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| take(Some(i))),
+            EventTypeSource::Header(h) => single_str(headers, h)?.filter(|v| !v.is_empty()).map(Arc::from),
+            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| take(Some(i))).map(Arc::from),
         };
         let timestamp = auth.timestamp.or_else(|| take(self.body_paths.timestamp).and_then(|t| parse_any_time(&t)));
-        Ok(Verified { delivery_id, id_from_provider, event_type, timestamp, secret_index: auth.secret_index })
+        Ok(Verified {
+            delivery_id,
+            id_from_provider,
+            event_type,
+            timestamp,
+            secret_index: auth.secret_index,
+            checked_at: now,
+        })
     }
 
     /// The security decision alone: signature, replay window, required headers. No body parsing.
@@ -343,7 +361,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str, out: &mut Parsed<'h>) -> Resul
         let want = if alg == Alg::Hmac { 32 } else { 64 };
         let c = &mut out.candidates[out.len];
         c.alg = alg;
-        if !decode_exact(enc, text.trim(), &mut c.bytes[..want]) {
+        if !decode_exact(enc, text.trim_ascii(), &mut c.bytes[..want]) {
             return Err(malformed(match enc {
                 Encoding::Hex => "signature is not 64 hex digits",
                 Encoding::Base64 => "signature is not base64 of the right length",
@@ -363,7 +381,8 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str, out: &mut Parsed<'h>) -> Resul
         }
         SignatureSyntax::Params { timestamp_key, signature_key } => {
             for item in raw.split(',') {
-                let (k, v) = item.trim().split_once('=').ok_or_else(|| malformed("list entry is not `key=value`"))?;
+                let (k, v) =
+                    item.trim_ascii().split_once('=').ok_or_else(|| malformed("list entry is not `key=value`"))?;
                 if k == timestamp_key {
                     match out.timestamp {
                         Some(prev) if prev != v => {

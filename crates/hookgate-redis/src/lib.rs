@@ -164,7 +164,13 @@ impl RedisStore {
     }
 
     fn key(&self, key: &IdempotencyKey) -> String {
-        format!("{}{}", self.inner.prefix, key.as_str())
+        let (prefix, ns, id) = (&self.inner.prefix, key.namespace(), key.id());
+        let mut k = String::with_capacity(prefix.len() + ns.len() + 1 + id.len());
+        k.push_str(prefix);
+        k.push_str(ns);
+        k.push(':');
+        k.push_str(id);
+        k
     }
 
     fn token(&self) -> u64 {

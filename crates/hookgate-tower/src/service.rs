@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use hookgate_core::{Endpoint, EventSender, Headers, IdempotencyStore, Outcome};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use http_body::Body;
@@ -23,8 +23,13 @@ pub struct HttpHeaders<'a>(pub &'a HeaderMap);
 
 impl Headers for HttpHeaders<'_> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
-        for v in self.0.get_all(name) {
-            each(v.as_bytes());
+        if self.0.len() <= hookgate_core::SCAN_HEADERS_AT_MOST {
+            let pairs = self.0.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
+            hookgate_core::scan_values(pairs, name, each);
+        } else {
+            for v in self.0.get_all(name) {
+                each(v.as_bytes());
+            }
         }
     }
 }
@@ -84,8 +89,8 @@ where
     endpoint.check_method(req.method.as_str())?;
     let declared = req.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     endpoint.check_content_length(declared)?;
-    match Limited::new(body, endpoint.max_body_bytes()).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
+    match collect(Limited::new(body, endpoint.max_body_bytes())).await {
+        Ok(b) => Ok(b),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(endpoint.too_large()),
         Err(e) => {
             tracing::info!(endpoint = endpoint.name(), error = %e, "webhook refused: body could not be read");
@@ -95,6 +100,34 @@ where
             ))
         }
     }
+}
+
+/// The body's data frames as one `Bytes`. A body that arrives in one frame (the usual case for a
+/// webhook: hyper hands over the bytes already read with the head) is returned as is, without
+/// the queue and copy of a general collector; more frames are copied once into one buffer.
+async fn collect<B: Body>(body: B) -> Result<Bytes, B::Error> {
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<bytes::BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(mut data) = frame?.into_data() else { continue };
+        let chunk = data.copy_to_bytes(data.remaining());
+        match (&mut first, &mut rest) {
+            (None, _) => first = Some(chunk),
+            (Some(f), None) => {
+                let mut buf = bytes::BytesMut::with_capacity(f.len() + chunk.len());
+                buf.extend_from_slice(f);
+                buf.extend_from_slice(&chunk);
+                rest = Some(buf);
+            }
+            (Some(_), Some(buf)) => buf.extend_from_slice(&chunk),
+        }
+    }
+    Ok(match (first, rest) {
+        (_, Some(buf)) => buf.freeze(),
+        (Some(f), None) => f,
+        (None, None) => Bytes::new(),
+    })
 }
 
 /// The response body of [`WebhookService`]: the inner service's, or a short refusal.

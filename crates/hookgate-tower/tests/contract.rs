@@ -334,3 +334,62 @@ async fn custom_rejection_response() {
     assert_eq!((res.status(), res.headers().contains_key("x-custom")), (StatusCode::UNAUTHORIZED, true));
     let _ = SystemTime::now().duration_since(UNIX_EPOCH);
 }
+
+/// A body in several frames (a chunked upload) reaches the verifier and the handler intact.
+struct Frames(Vec<Bytes>);
+
+impl http_body::Body for Frames {
+    type Data = Bytes;
+    type Error = Infallible;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        if self.0.is_empty() {
+            return Poll::Ready(None);
+        }
+        Poll::Ready(Some(Ok(http_body::Frame::data(self.0.remove(0)))))
+    }
+}
+
+#[tokio::test]
+async fn split_bodies_and_many_headers_verify_exactly() {
+    let clock = ManualClock::from_unix(NOW);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = {
+        let seen = Arc::clone(&seen);
+        Router::new()
+            .route(
+                "/hooks",
+                post(move |body: Bytes| {
+                    let seen = Arc::clone(&seen);
+                    async move {
+                        seen.lock().unwrap().push(body);
+                        StatusCode::OK
+                    }
+                }),
+            )
+            .layer(WebhookLayer::new(endpoint(Preset::StandardWebhooks, &clock)))
+    };
+    // Few headers (names compared) and many (hashed lookups), one frame and several.
+    for (extra, frames) in [(0, 1), (0, 3), (40, 1), (40, 4)] {
+        let id = format!("msg_{extra}_{frames}");
+        let (mut parts, _) = signed(Preset::StandardWebhooks, &id, NOW as i64).into_parts();
+        for i in 0..extra {
+            parts.headers.insert(
+                axum::http::HeaderName::from_bytes(format!("x-filler-{i}").as_bytes()).unwrap(),
+                "f".parse().unwrap(),
+            );
+        }
+        let body = Bytes::from(body_for(&id));
+        let step = body.len().div_ceil(frames);
+        let chunks = body.chunks(step).map(Bytes::copy_from_slice).collect();
+        let req = Request::from_parts(parts.clone(), Body::new(Frames(chunks)));
+        assert_eq!(status_of(&app, req).await.0, StatusCode::OK, "{extra} extra headers, {frames} frames");
+        assert_eq!(seen.lock().unwrap().last().unwrap(), &body);
+        // The same signature header sent twice with different values is ambiguous either way.
+        parts.headers.append("webhook-signature", "v1,AAAA".parse().unwrap());
+        let req = Request::from_parts(parts, Body::from(body));
+        assert_eq!(status_of(&app, req).await.0, StatusCode::BAD_REQUEST, "{extra} extra headers");
+    }
+}

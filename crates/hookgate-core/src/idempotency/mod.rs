@@ -9,7 +9,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -29,31 +29,59 @@ pub mod acceptance;
 /// assert_ne!(a.digest(), b.digest());
 /// assert_eq!(a.as_str(), "/webhooks/github:72d3162e");
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct IdempotencyKey {
-    text: Arc<str>,
+    namespace: Arc<str>,
+    id: Arc<str>,
+    // `namespace:id`, built on first use: the memory store never needs it.
+    text: OnceLock<Box<str>>,
     digest: [u64; 2],
 }
 
 impl IdempotencyKey {
     /// The key of delivery `id` at endpoint `namespace`.
     pub fn new(namespace: &str, id: &str) -> Self {
+        Self::shared(namespace.into(), id.into())
+    }
+
+    /// Like [`Self::new`], sharing already counted strings instead of copying them (what the
+    /// pipeline does: no allocation per delivery).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use hookgate_core::IdempotencyKey;
+    /// let key = IdempotencyKey::shared(Arc::from("/hooks"), Arc::from("evt_1"));
+    /// assert_eq!(key, IdempotencyKey::new("/hooks", "evt_1"));
+    /// ```
+    pub fn shared(namespace: Arc<str>, id: Arc<str>) -> Self {
         let mut h = Sha256::new();
         h.update((namespace.len() as u64).to_le_bytes());
         h.update(namespace.as_bytes());
         h.update(id.as_bytes());
         let d = h.finalize();
         let word = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
-        let mut text = String::with_capacity(namespace.len() + 1 + id.len());
-        text.push_str(namespace);
-        text.push(':');
-        text.push_str(id);
-        Self { text: text.into(), digest: [word(0), word(8)] }
+        Self { namespace, id, text: OnceLock::new(), digest: [word(0), word(8)] }
     }
 
     /// `namespace:id`, e.g. for a Redis key.
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.get_or_init(|| {
+            let mut text = String::with_capacity(self.namespace.len() + 1 + self.id.len());
+            text.push_str(&self.namespace);
+            text.push(':');
+            text.push_str(&self.id);
+            text.into()
+        })
+    }
+
+    /// The endpoint part.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The delivery id part.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// A 128-bit digest of the namespaced key: what a compact store remembers instead of the text.
@@ -62,9 +90,24 @@ impl IdempotencyKey {
     }
 }
 
+impl PartialEq for IdempotencyKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.namespace == other.namespace && self.id == other.id
+    }
+}
+
+impl Eq for IdempotencyKey {}
+
+impl std::hash::Hash for IdempotencyKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.namespace.hash(state);
+        self.id.hash(state);
+    }
+}
+
 impl fmt::Debug for IdempotencyKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IdempotencyKey").field(&self.text).finish()
+        f.debug_tuple("IdempotencyKey").field(&self.as_str()).finish()
     }
 }
 
