@@ -43,6 +43,21 @@ pub(crate) const MAX_PATHS: usize = 4;
 ///
 /// Returns all `None` when the body is not a JSON object. Duplicate keys: the first wins.
 pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PATHS] {
+    let n = paths.len().min(MAX_PATHS);
+    if n == 0 {
+        return Default::default();
+    }
+    // The scanner answers the common case (plain ASCII keys and string values) without serde's
+    // cost of stopping early (an error value with a formatted message and a line/column count);
+    // anything else it hands to serde, which then decides exactly as before.
+    if let Some(found) = Scan::new(body, &paths[..n]).run() {
+        return found;
+    }
+    probe_serde(body, paths)
+}
+
+/// The reference implementation: serde_json, visiting only what the paths need.
+pub(crate) fn probe_serde(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PATHS] {
     let mut p = Probe { paths, found: Default::default(), remaining: paths.len().min(MAX_PATHS) };
     if p.remaining == 0 || !looks_like_object(body) {
         return p.found;
@@ -61,6 +76,239 @@ pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PA
         Err(_) => return Default::default(),
     }
     p.found
+}
+
+/// Nesting deeper than this is left to serde (which has its own limit).
+const SCAN_MAX_DEPTH: usize = 32;
+
+/// A strict scanner for a subset of JSON: objects, arrays, `true`/`false`/`null`, numbers, and
+/// strings of printable ASCII without escapes. It decides only when the answer is certain to be
+/// serde's: every wanted field found (as a plain string) inside valid JSON, or the whole document
+/// read and valid. Anything outside the subset (an escape, a non-ASCII byte, a wanted number, odd
+/// whitespace, deep nesting, any error) gives `None`: ask serde.
+struct Scan<'b, 'p> {
+    b: &'b [u8],
+    i: usize,
+    paths: &'p [FieldPath],
+    found: [Option<String>; MAX_PATHS],
+    remaining: usize,
+}
+
+/// Why the scanner stopped before the end: everything found, or "ask serde".
+enum Stop {
+    Done,
+    Unsure,
+}
+
+type Step = Result<(), Stop>;
+
+impl<'b, 'p> Scan<'b, 'p> {
+    fn new(b: &'b [u8], paths: &'p [FieldPath]) -> Self {
+        Self { b, i: 0, paths, found: Default::default(), remaining: paths.len() }
+    }
+
+    fn run(mut self) -> Option<[Option<String>; MAX_PATHS]> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return None;
+        }
+        let mask = (1u8 << self.paths.len()) - 1;
+        match self.object(0, mask) {
+            Err(Stop::Done) => Some(self.found),
+            Err(Stop::Unsure) => None,
+            Ok(()) => {
+                self.ws();
+                (self.i == self.b.len()).then_some(self.found)
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Step {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Stop::Unsure)
+        }
+    }
+
+    /// A string of printable ASCII without escapes, after its opening quote; returns its text.
+    fn plain_str(&mut self) -> Result<&'b str, Stop> {
+        let start = self.i;
+        let rest = &self.b[start..];
+        let len = rest.iter().position(|&c| c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c));
+        match len {
+            Some(n) if rest[n] == b'"' => {
+                self.i = start + n + 1;
+                std::str::from_utf8(&rest[..n]).map_err(|_| Stop::Unsure)
+            }
+            _ => Err(Stop::Unsure),
+        }
+    }
+
+    fn object(&mut self, depth: usize, mask: u8) -> Step {
+        if depth >= SCAN_MAX_DEPTH {
+            return Err(Stop::Unsure);
+        }
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.eat(b'"')?;
+            let key = self.plain_str()?;
+            self.eat(b':')?;
+            let child = if mask == 0 { 0 } else { self.key_mask(key, depth, mask) };
+            self.ws();
+            if child == 0 {
+                self.skip(depth + 1)?;
+            } else {
+                match self.peek() {
+                    Some(b'"') => {
+                        self.i += 1;
+                        let v = self.plain_str()?;
+                        self.capture(depth + 1, child, v);
+                    }
+                    Some(b'{') => self.object(depth + 1, child)?,
+                    // A wanted number, or anything else: serde renders and decides.
+                    _ => return Err(Stop::Unsure),
+                }
+                if self.remaining == 0 {
+                    return Err(Stop::Done);
+                }
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Stop::Unsure),
+            }
+        }
+    }
+
+    fn key_mask(&self, key: &str, depth: usize, mask: u8) -> u8 {
+        let mut out = 0u8;
+        for (i, p) in self.paths.iter().enumerate() {
+            if mask & (1 << i) != 0 && p.segments().get(depth).is_some_and(|s| **s == *key) {
+                out |= 1 << i;
+            }
+        }
+        out
+    }
+
+    fn capture(&mut self, depth: usize, mask: u8, v: &str) {
+        for i in 0..self.paths.len() {
+            if mask & (1 << i) != 0 && self.paths[i].segments().len() == depth && self.found[i].is_none() {
+                self.found[i] = Some(v.to_owned());
+                self.remaining -= 1;
+            }
+        }
+    }
+
+    /// Skips one value (whitespace before it already skipped), checking it is valid.
+    fn skip(&mut self, depth: usize) -> Step {
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                self.plain_str().map(drop)
+            }
+            Some(b'{') => self.object(depth, 0),
+            Some(b'[') => {
+                if depth >= SCAN_MAX_DEPTH {
+                    return Err(Stop::Unsure);
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Stop::Unsure),
+                    }
+                }
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(Stop::Unsure),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Step {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Stop::Unsure)
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Step {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(Stop::Unsure),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.digits_required()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            self.digits_required()?;
+        }
+        // `01`, `1a`: not a number that ends here.
+        match self.peek() {
+            Some(c) if c.is_ascii_alphanumeric() || c == b'.' => Err(Stop::Unsure),
+            _ => Ok(()),
+        }
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    fn digits_required(&mut self) -> Step {
+        let start = self.i;
+        self.digits();
+        if self.i == start { Err(Stop::Unsure) } else { Ok(()) }
+    }
 }
 
 fn looks_like_object(body: &[u8]) -> bool {
@@ -216,6 +464,121 @@ mod tests {
         // invalid JSON before the field is found: nothing
         assert_eq!(probe(br#"{"x":tru, "event":{"type":"m"}}"#, std::slice::from_ref(&a))[0], None);
         assert_eq!(probe(br#"{"event":{"type":"m"}} trailing"#, std::slice::from_ref(&a))[0].as_deref(), Some("m"));
+    }
+
+    /// The scanner, when it answers, answers exactly as serde; and it answers the usual bodies.
+    fn same_as_serde(body: &[u8], paths: &[FieldPath]) -> bool {
+        let scanned = Scan::new(body, paths).run();
+        if let Some(found) = &scanned {
+            assert_eq!(found, &probe_serde(body, paths), "{}", String::from_utf8_lossy(body));
+        }
+        assert_eq!(probe(body, paths), probe_serde(body, paths));
+        scanned.is_some()
+    }
+
+    #[test]
+    fn scanner_agrees_with_serde_on_hand_cases() {
+        let paths = [p("id"), p("type"), p("data.eventId")];
+        let answered = [
+            &br#"{"id":"evt_1","type":"invoice.paid","data":{"eventId":"e1"}}"#[..],
+            br#" { "x" : [1, -0.5e+3, true, false, null, {"a":[]}, "s"], "id":"1","type":"t","data":{"eventId":"e"} } "#,
+            br#"{"id":"1","type":"t"}"#,
+            br#"{}"#,
+            br#"{"id":"1","id":"2","type":"t"} "#,
+            br#"{"data":{},"id":"","type":"t"}"#,
+        ];
+        for b in answered {
+            assert!(same_as_serde(b, &paths), "scanner should answer {}", String::from_utf8_lossy(b));
+        }
+        let either = [
+            &br#"{"id":"e\"1","type":"t","data":{"eventId":"e"}}"#[..],
+            br#"{"id":12,"type":"t","data":{"eventId":"e"}}"#,
+            br#"{"id":"1","type":"t"} trailing"#,
+            br#"{"id":"1","type":"t""#,
+            br#"{"x":01,"id":"1"}"#,
+            br#"{"x":1.,"id":"1"}"#,
+            br#"{"x":-,"id":"1"}"#,
+            br#"{"x":tru,"id":"1"}"#,
+            br#"{"x":[1,],"id":"1"}"#,
+            br#"{"x":1,}"#,
+            br#"{"x":"a	b","id":"1","type":"t","data":{"eventId":"e"}}"#,
+            "{\"x\":\"caf\u{e9}\",\"id\":\"1\"}".as_bytes(),
+            b"\x0c{\"id\":\"1\"}",
+            b"[1,2]",
+            b"",
+            br#"{"id":"1","type":"t","data":{"eventId":"e"}}}"#,
+            br#"{"id":"1","type":"t","data":"e"}"#,
+            br#"{"data":{"eventId":{"x":1}},"id":"1","type":"t"}"#,
+        ];
+        for b in either {
+            same_as_serde(b, &paths);
+        }
+        let deep = format!("{}{}", "{\"a\":".repeat(40), "1".to_owned() + &"}".repeat(40));
+        same_as_serde(deep.as_bytes(), &paths);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn scanner_agrees_with_serde_on_generated_json(
+            doc in json_text(),
+            cut in proptest::option::of(0usize..400),
+            flip in proptest::option::of((0usize..400, proptest::prelude::any::<u8>())),
+        ) {
+            let mut b = doc.into_bytes();
+            if let Some((at, byte)) = flip && !b.is_empty() {
+                let at = at % b.len();
+                b[at] = byte;
+            }
+            if let Some(c) = cut {
+                b.truncate(c.min(b.len()));
+            }
+            same_as_serde(&b, &[p("id"), p("type"), p("data.eventId")]);
+            same_as_serde(&b, &[p("id"), p("type"), p("data.eventId"), p("data.n")]);
+        }
+    }
+
+    fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("id".to_owned()),
+            Just("type".to_owned()),
+            Just("data".to_owned()),
+            Just("eventId".to_owned()),
+            Just("n".to_owned()),
+            "[a-z]{1,3}",
+        ];
+        let ws = prop_oneof![Just(""), Just(" "), Just("\n  "), Just("\t")];
+        let leaf = prop_oneof![
+            "[ -~&&[^\"\\\\]]{0,12}".prop_map(|s| format!("{s:?}")),
+            "(\\\\[\"nt/]|[a-z]|\u{e9}){0,4}".prop_map(|s| format!("\"{s}\"")),
+            any::<i32>().prop_map(|n| n.to_string()),
+            any::<f32>().prop_map(|f| f.to_string()),
+            Just("1e5".to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+        ];
+        let (top_key, top_ws) = (key.clone(), ws.clone());
+        let plain = || "[a-z0-9_.]{0,8}".prop_map(|s| format!("{s:?}"));
+        let nested = leaf.clone().prop_recursive(4, 48, 6, move |inner| {
+            let (key, ws) = (key.clone(), ws.clone());
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec((key, ws, inner), 0..6).prop_map(|kv| {
+                    let items: Vec<String> = kv.into_iter().map(|(k, w, v)| format!("{w}{k:?}{w}:{w}{v}")).collect();
+                    format!("{{{}}}", items.join(","))
+                }),
+            ]
+        });
+        // The top level: mostly the wanted keys, so that "all found" is reached often.
+        let top_key = prop_oneof![3 => Just("id".to_owned()), 3 => Just("type".to_owned()), 3 => Just("data".to_owned()), 1 => top_key];
+        let data_like = (plain(), nested.clone(), top_ws.clone())
+            .prop_map(|(e, other, w)| format!(r#"{{{w}"x":{other},{w}"eventId"{w}:{e}}}"#));
+        let value = prop_oneof![4 => plain(), 1 => leaf, 2 => nested, 3 => data_like];
+        proptest::collection::vec((top_key, top_ws, value), 0..7).prop_map(|kv| {
+            let items: Vec<String> = kv.into_iter().map(|(k, w, v)| format!("{w}{k:?}{w}:{w}{v}")).collect();
+            format!("{{{}}}", items.join(","))
+        })
     }
 
     #[test]
