@@ -56,6 +56,15 @@ pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PA
     probe_serde(body, paths)
 }
 
+/// For the `json_probe` fuzz target: the scanner's answer (when it gives one) and serde's.
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub fn probe_differential(body: &[u8], paths: &[FieldPath]) -> (Option<Vec<Option<String>>>, Vec<Option<String>>) {
+    let n = paths.len().min(MAX_PATHS);
+    let scanned = Scan::new(body, &paths[..n]).run().map(|f| f.to_vec());
+    (scanned, probe_serde(body, paths).to_vec())
+}
+
 /// The reference implementation: serde_json, visiting only what the paths need.
 pub(crate) fn probe_serde(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PATHS] {
     let mut p = Probe { paths, found: Default::default(), remaining: paths.len().min(MAX_PATHS) };

@@ -5,7 +5,7 @@
 //! (HMAC or Ed25519 signature over the exact bytes, compared in constant time, within a replay
 //! window, with secret rotation), and extracts the delivery id, event type and timestamp. It then
 //! makes sure each delivery is processed once ([`IdempotencyStore`]) and that a 2xx is only sent
-//! once the event is safe (the quick-ack hand-off, [`Pipeline`]).
+//! once the event is safe (the quick-ack hand-off, [`Endpoint::quick_ack`]).
 //!
 //! Adapters (`hookgate-tower` for axum/hyper, `hookgate-actix`) only translate requests into
 //! these calls and [`Outcome`]s back into responses.
@@ -31,7 +31,7 @@
 //! ```
 //!
 //! ## Features
-//! - `test-util`: signing for every preset ([`Scheme::sign`]) and the [`IdempotencyStore`]
+//! - `test-util`: signing for every preset (`Scheme::sign`) and the [`IdempotencyStore`]
 //!   acceptance suite.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -53,6 +53,9 @@ pub mod providers;
 
 pub use error::{ConfigError, ConfigErrorKind, VerifyError, VerifyErrorKind};
 pub use fields::FieldPath;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub use fields::probe_differential;
 pub use handoff::{Event, EventReceiver, EventSender, Metadata, channel};
 pub use headers::{Headers, MAX_HEADER_VALUE_LEN, SCAN_HEADERS_AT_MOST, scan_values};
 #[cfg(feature = "test-util")]

@@ -148,7 +148,7 @@ pub struct StoreError(pub String);
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Where delivery claims live. Implement it to plug in your own store, and run
-/// [`acceptance::run`] (feature `test-util`) against it.
+/// `acceptance::run` (feature `test-util`) against it.
 ///
 /// ```
 /// use std::time::Duration;
