@@ -3,17 +3,22 @@
 # quick-ack on Redis), bare actix vs actix + hookgate, and the handlers the provider docs tell
 # users to write by hand: Node Express (express.raw + crypto.timingSafeEqual) and Python Flask
 # under gunicorn (bench/express, bench/flask; installed here from npm / PyPI on first use).
-# Server pinned to core 0, wrk to core 1; 1 KiB GitHub-signed JSON bodies; 3 runs of 10 s per
-# row, interleaved (run 1 of every row, then run 2, ...); medians reported.
+# Server pinned to core 0, wrk to core 1; 1 KiB GitHub-signed JSON bodies; RUNS runs of DURATION
+# per row, interleaved (run 1 of every row, then run 2, ...). Reported per row: medians of
+# requests/s, p50 and p99; the median over runs of the ratio to its bare route *in the same run*
+# (the machine drifts between runs); and the server's own CPU time per request (utime + stime of
+# the server process and its children, from /proc, divided by the requests wrk completed) with
+# its ratio to the bare route's: CPU time is not charged for time the hypervisor steals, so it is
+# the steadiest measure of each row's cost on a shared machine.
 #
-#   bash bench/http.sh            # DURATION=10s RUNS=3 CONNS=50 by default
+#   bash bench/http.sh            # DURATION=10s RUNS=5 CONNS=50 by default
 #   MODES="bare express" bash bench/http.sh
 # The quick-ack-redis row needs HOOKGATE_REDIS_URL (bench/redis.sh starts a pinned Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
 DEFAULT_MODES="bare hand-rolled handler quick-ack actix-bare actix express flask"
@@ -48,8 +53,20 @@ run_one() { # mode run
   esac
   local pid=$!
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+  local before; before=$(cpu_ticks "$pid")
   taskset -c 1 wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$OUT/requests.lua" "http://127.0.0.1:$PORT/webhooks" >"$OUT/$mode.$run.wrk"
+  echo $(( $(cpu_ticks "$pid") - before )) >"$OUT/$mode.$run.cpu"
   kill -TERM "$pid"; wait "$pid" || true
+}
+
+# utime + stime (clock ticks) of a process and its children (gunicorn's workers).
+cpu_ticks() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$(( total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat") ))
+  done
+  echo "$total"
 }
 
 for run in $(seq "$RUNS"); do
@@ -64,21 +81,37 @@ parse() {
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) {sub(/us/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); print v+0} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000} else print v }'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| row | req/s (median of $RUNS) | p50 ms | p99 ms | vs its bare route | p99 vs bare | non-2xx | processed (last run) |"
-echo "|---|---|---|---|---|---|---|---|"
-bare_rps=""; bare_p99=""
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+requests_of() { awk '/requests in/ {print $1}' "$1"; }
+cpu_us() { awk -v t="$(cat "$OUT/$1.$2.cpu")" -v n="$(requests_of "$OUT/$1.$2.wrk")" -v u="$TICK_US" 'BEGIN {printf "%.2f\n", t*u/n}'; }
+
+echo "| row | req/s (median of $RUNS) | vs its bare route (median of per-run ratios) | p50 ms | p99 ms | p99 vs bare | server CPU µs / request | CPU vs bare | non-2xx | processed (last run) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+bare=""
 declare -A RPS
 for mode in $MODES; do
+  case $mode in bare|actix-bare) bare=$mode ;; express|flask) bare="" ;; esac
   rps=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f1; done | median)
   p50=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f2)"; done | median)
   p99=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f3)"; done | median)
+  cpu=$(for r in $(seq "$RUNS"); do cpu_us "$mode" "$r"; done | median)
   bad=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f4; done | paste -sd+ | bc)
   RPS[$mode]=$rps
-  case $mode in bare|actix-bare) bare_rps=$rps; bare_p99=$p99 ;; express|flask) bare_rps=""; bare_p99="" ;; esac
-  ratio=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN {if (b == "") print "-"; else printf "%.1f%%", 100*a/b}')
-  p99r=$(awk -v a="$p99" -v b="$bare_p99" 'BEGIN {if (b == "" || b == 0) print "-"; else printf "%.2fx", a/b}')
+  if [ -n "$bare" ]; then
+    ratio=$(for r in $(seq "$RUNS"); do
+      awk -v a="$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f1)" -v b="$(parse "$OUT/$bare.$r.wrk" | cut -d' ' -f1)" 'BEGIN {print 100*a/b}'
+    done | median | awk '{printf "%.1f%%", $1}')
+    p99r=$(for r in $(seq "$RUNS"); do
+      awk -v a="$(to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f3)")" -v b="$(to_ms "$(parse "$OUT/$bare.$r.wrk" | cut -d' ' -f3)")" 'BEGIN {print a/b}'
+    done | median | awk '{printf "%.2fx", $1}')
+    cpur=$(for r in $(seq "$RUNS"); do
+      awk -v a="$(cpu_us "$mode" "$r")" -v b="$(cpu_us "$bare" "$r")" 'BEGIN {print a/b}'
+    done | median | awk '{printf "%.2fx", $1}')
+  else
+    ratio="-"; p99r="-"; cpur="-"
+  fi
   processed=$( (grep -o "[0-9]*" "$OUT/$mode.$RUNS.server" 2>/dev/null || true) | tail -1)
-  echo "| $mode | $rps | $p50 | $p99 | $ratio | $p99r | $bad | ${processed:--} |"
+  echo "| $mode | $rps | $ratio | $p50 | $p99 | $p99r | $cpu | $cpur | $bad | ${processed:--} |"
 done
 echo
 for hand in express flask; do

@@ -2,6 +2,7 @@
 //! ending in an [`Outcome`] that maps 1:1 onto the rows of `CONTRACT.md` §1. Adapters only
 //! translate requests into these calls and outcomes into responses.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -460,17 +461,30 @@ impl<St: IdempotencyStore> HandlerGuard<St> {
     }
 
     /// Completes the key on 2xx, releases it otherwise.
-    pub async fn finish(mut self, status: u16) {
+    ///
+    /// The returned future holds only what settling needs (not the whole guard), so that the
+    /// adapters' per-request futures stay small.
+    pub fn finish(mut self, status: u16) -> impl Future<Output = ()> + Send + 'static {
         self.armed = false;
-        let id = self.metadata.delivery_id();
-        let res = if (200..300).contains(&status) {
-            self.store.complete(&self.key, self.token, self.ttl).await
-        } else {
-            tracing::info!(endpoint = %self.metadata.endpoint, delivery_id = id, status, "handler failed: claim released for the retry");
-            self.store.release(&self.key, self.token).await
-        };
-        if let Err(e) = res {
-            tracing::warn!(endpoint = %self.metadata.endpoint, delivery_id = id, error = %e, "could not settle claim; it expires with its lease");
+        let store = Arc::clone(&self.store);
+        let (key, token, ttl) = (self.key.clone(), self.token, self.ttl);
+        let endpoint = Arc::clone(&self.metadata.endpoint);
+        async move {
+            let id = key.id();
+            let res = if (200..300).contains(&status) {
+                store.complete(&key, token, ttl).await
+            } else {
+                tracing::info!(
+                    endpoint = &*endpoint,
+                    delivery_id = id,
+                    status,
+                    "handler failed: claim released for the retry"
+                );
+                store.release(&key, token).await
+            };
+            if let Err(e) = res {
+                tracing::warn!(endpoint = &*endpoint, delivery_id = id, error = %e, "could not settle claim; it expires with its lease");
+            }
         }
     }
 }
