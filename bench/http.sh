@@ -83,10 +83,12 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 requests_of() { awk '/requests in/ {print $1}' "$1"; }
+# Share of the server's core it kept busy (below ~90 %, the load generator was the limit).
+busy() { awk -v t="$(cat "$OUT/$1.$2.cpu")" -v u="$TICK_US" -v d="${DURATION%s}" 'BEGIN {printf "%.0f\n", 100*t*u/(d*1000000)}'; }
 cpu_us() { awk -v t="$(cat "$OUT/$1.$2.cpu")" -v n="$(requests_of "$OUT/$1.$2.wrk")" -v u="$TICK_US" 'BEGIN {printf "%.2f\n", t*u/n}'; }
 
-echo "| row | req/s (median of $RUNS) | vs its bare route (median of per-run ratios) | p50 ms | p99 ms | p99 vs bare | server CPU µs / request | CPU vs bare | non-2xx | processed (last run) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| row | req/s (median of $RUNS) | vs its bare route (median of per-run ratios) | p50 ms | p99 ms | p99 vs bare | server CPU µs / request | CPU vs bare | server busy | non-2xx | processed (last run) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 bare=""
 declare -A RPS
 for mode in $MODES; do
@@ -95,6 +97,7 @@ for mode in $MODES; do
   p50=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f2)"; done | median)
   p99=$(for r in $(seq "$RUNS"); do to_ms "$(parse "$OUT/$mode.$r.wrk" | cut -d' ' -f3)"; done | median)
   cpu=$(for r in $(seq "$RUNS"); do cpu_us "$mode" "$r"; done | median)
+  load=$(for r in $(seq "$RUNS"); do busy "$mode" "$r"; done | median)
   bad=$(for r in $(seq "$RUNS"); do parse "$OUT/$mode.$r.wrk" | cut -d' ' -f4; done | paste -sd+ | bc)
   RPS[$mode]=$rps
   if [ -n "$bare" ]; then
@@ -111,7 +114,7 @@ for mode in $MODES; do
     ratio="-"; p99r="-"; cpur="-"
   fi
   processed=$( (grep -o "[0-9]*" "$OUT/$mode.$RUNS.server" 2>/dev/null || true) | tail -1)
-  echo "| $mode | $rps | $ratio | $p50 | $p99 | $p99r | $cpu | $cpur | $bad | ${processed:--} |"
+  echo "| $mode | $rps | $ratio | $p50 | $p99 | $p99r | $cpu | $cpur | $load % | $bad | ${processed:--} |"
 done
 echo
 for hand in express flask; do

@@ -103,6 +103,17 @@ struct Scan<'b, 'p> {
     remaining: usize,
 }
 
+/// The bytes a plain string may hold: printable ASCII but `"` and `\\`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        t[c] = c != b'"' as usize && c != b'\\' as usize;
+        c += 1;
+    }
+    t
+};
+
 /// Why the scanner stopped before the end: everything found, or "ask serde".
 enum Stop {
     Done,
@@ -152,15 +163,16 @@ impl<'b, 'p> Scan<'b, 'p> {
         }
     }
 
-    /// A string of printable ASCII without escapes, after its opening quote; returns its text.
-    fn plain_str(&mut self) -> Result<&'b str, Stop> {
+    /// A string of printable ASCII without escapes, after its opening quote; returns its bytes
+    /// (valid UTF-8 by construction: only the captured ones are ever turned into text).
+    fn plain_str(&mut self) -> Result<&'b [u8], Stop> {
         let start = self.i;
         let rest = &self.b[start..];
-        let len = rest.iter().position(|&c| c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c));
+        let len = rest.iter().position(|&c| !PLAIN[usize::from(c)]);
         match len {
             Some(n) if rest[n] == b'"' => {
                 self.i = start + n + 1;
-                std::str::from_utf8(&rest[..n]).map_err(|_| Stop::Unsure)
+                Ok(&rest[..n])
             }
             _ => Err(Stop::Unsure),
         }
@@ -192,7 +204,11 @@ impl<'b, 'p> Scan<'b, 'p> {
                         self.capture(depth + 1, child, v);
                     }
                     Some(b'{') => self.object(depth + 1, child)?,
-                    // A wanted number, or anything else: serde renders and decides.
+                    Some(b'-' | b'0'..=b'9') => {
+                        let v = self.plain_integer()?;
+                        self.capture(depth + 1, child, v);
+                    }
+                    // Anything else: serde renders and decides.
                     _ => return Err(Stop::Unsure),
                 }
                 if self.remaining == 0 {
@@ -211,20 +227,24 @@ impl<'b, 'p> Scan<'b, 'p> {
         }
     }
 
-    fn key_mask(&self, key: &str, depth: usize, mask: u8) -> u8 {
+    fn key_mask(&self, key: &[u8], depth: usize, mask: u8) -> u8 {
         let mut out = 0u8;
         for (i, p) in self.paths.iter().enumerate() {
-            if mask & (1 << i) != 0 && p.segments().get(depth).is_some_and(|s| **s == *key) {
+            // Keys are short: a byte loop beats a call to `memcmp`.
+            let same = |s: &Box<str>| s.len() == key.len() && s.bytes().zip(key).all(|(a, &b)| a == b);
+            if mask & (1 << i) != 0 && p.segments().get(depth).is_some_and(same) {
                 out |= 1 << i;
             }
         }
         out
     }
 
-    fn capture(&mut self, depth: usize, mask: u8, v: &str) {
+    fn capture(&mut self, depth: usize, mask: u8, v: &[u8]) {
         for i in 0..self.paths.len() {
             if mask & (1 << i) != 0 && self.paths[i].segments().len() == depth && self.found[i].is_none() {
-                self.found[i] = Some(v.to_owned());
+                // Printable ASCII (checked by the caller), so this cannot fail.
+                let Ok(text) = std::str::from_utf8(v) else { continue };
+                self.found[i] = Some(text.to_owned());
                 self.remaining -= 1;
             }
         }
@@ -305,6 +325,17 @@ impl<'b, 'p> Scan<'b, 'p> {
             Some(c) if c.is_ascii_alphanumeric() || c == b'.' => Err(Stop::Unsure),
             _ => Ok(()),
         }
+    }
+
+    /// A wanted number that serde renders exactly as written: an integer of at most 18 digits
+    /// (it fits `u64`/`i64`), not `-0`. Fractions, exponents and the rest: ask serde.
+    fn plain_integer(&mut self) -> Result<&'b [u8], Stop> {
+        let start = self.i;
+        self.number()?;
+        let text = &self.b[start..self.i];
+        let digits = text.strip_prefix(b"-").unwrap_or(text);
+        let plain = digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) && text != b"-0";
+        if plain { Ok(text) } else { Err(Stop::Unsure) }
     }
 
     fn digits(&mut self) {
@@ -495,13 +526,19 @@ mod tests {
             br#"{}"#,
             br#"{"id":"1","id":"2","type":"t"} "#,
             br#"{"data":{},"id":"","type":"t"}"#,
+            br#"{"id":1700000000,"type":"t"}"#,
+            br#"{"id":-42,"type":"t","data":{"eventId":0}}"#,
         ];
         for b in answered {
             assert!(same_as_serde(b, &paths), "scanner should answer {}", String::from_utf8_lossy(b));
         }
         let either = [
             &br#"{"id":"e\"1","type":"t","data":{"eventId":"e"}}"#[..],
-            br#"{"id":12,"type":"t","data":{"eventId":"e"}}"#,
+            br#"{"id":12.5,"type":"t","data":{"eventId":"e"}}"#,
+            br#"{"id":-0,"type":"t","data":{"eventId":"e"}}"#,
+            br#"{"id":1e3,"type":"t","data":{"eventId":"e"}}"#,
+            br#"{"id":12345678901234567890,"type":"t","data":{"eventId":"e"}}"#,
+            br#"{"id":-9223372036854775809,"type":"t","data":{"eventId":"e"}}"#,
             br#"{"id":"1","type":"t"} trailing"#,
             br#"{"id":"1","type":"t""#,
             br#"{"x":01,"id":"1"}"#,
@@ -562,6 +599,9 @@ mod tests {
             "[ -~&&[^\"\\\\]]{0,12}".prop_map(|s| format!("{s:?}")),
             "(\\\\[\"nt/]|[a-z]|\u{e9}){0,4}".prop_map(|s| format!("\"{s}\"")),
             any::<i32>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            Just("-0".to_owned()),
             any::<f32>().prop_map(|f| f.to_string()),
             Just("1e5".to_owned()),
             Just("true".to_owned()),
@@ -583,7 +623,7 @@ mod tests {
         let top_key = prop_oneof![3 => Just("id".to_owned()), 3 => Just("type".to_owned()), 3 => Just("data".to_owned()), 1 => top_key];
         let data_like = (plain(), nested.clone(), top_ws.clone())
             .prop_map(|(e, other, w)| format!(r#"{{{w}"x":{other},{w}"eventId"{w}:{e}}}"#));
-        let value = prop_oneof![4 => plain(), 1 => leaf, 2 => nested, 3 => data_like];
+        let value = prop_oneof![4 => plain(), 2 => leaf, 2 => nested, 3 => data_like];
         proptest::collection::vec((top_key, top_ws, value), 0..7).prop_map(|kv| {
             let items: Vec<String> = kv.into_iter().map(|(k, w, v)| format!("{w}{k:?}{w}:{w}{v}")).collect();
             format!("{{{}}}", items.join(","))
