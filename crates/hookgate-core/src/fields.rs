@@ -231,8 +231,8 @@ impl<'b, 'p> Scan<'b, 'p> {
         let mut out = 0u8;
         for (i, p) in self.paths.iter().enumerate() {
             // Keys are short: a byte loop beats a call to `memcmp`.
-            let same = |s: &Box<str>| s.len() == key.len() && s.bytes().zip(key).all(|(a, &b)| a == b);
-            if mask & (1 << i) != 0 && p.segments().get(depth).is_some_and(same) {
+            let same = |s: &str| s.len() == key.len() && s.bytes().zip(key).all(|(a, &b)| a == b);
+            if mask & (1 << i) != 0 && p.segments().get(depth).is_some_and(|s| same(s)) {
                 out |= 1 << i;
             }
         }
