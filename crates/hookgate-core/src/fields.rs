@@ -215,15 +215,25 @@ impl<'b, 'p> Scan<'b, 'p> {
                     return Err(Stop::Done);
                 }
             }
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(Stop::Unsure),
+            if !self.more(b'}')? {
+                return Ok(());
             }
+        }
+    }
+
+    /// After a member or element: `,` (another follows) or `close` (the end), else unsure.
+    fn more(&mut self, close: u8) -> Result<bool, Stop> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Stop::Unsure),
         }
     }
 
@@ -271,14 +281,8 @@ impl<'b, 'p> Scan<'b, 'p> {
                 loop {
                     self.ws();
                     self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(());
-                        }
-                        _ => return Err(Stop::Unsure),
+                    if !self.more(b']')? {
+                        return Ok(());
                     }
                 }
             }
