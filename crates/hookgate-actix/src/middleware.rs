@@ -116,7 +116,11 @@ async fn read_limited<St: IdempotencyStore>(
     endpoint.check_content_length(declared)?;
     let limit = endpoint.max_body_bytes();
     let mut payload = req.take_payload();
-    let mut buf = BytesMut::with_capacity(declared.map_or(8 * 1024, |n| n as usize).min(limit));
+    // A body that arrives in one chunk (the usual case) is kept as is; more chunks are copied
+    // once into one buffer.
+    let mut first: Option<Bytes> = None;
+    let mut buf: Option<BytesMut> = None;
+    let mut len = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             tracing::info!(endpoint = endpoint.name(), error = %e, "webhook refused: body could not be read");
@@ -124,12 +128,26 @@ async fn read_limited<St: IdempotencyStore>(
                 VerifyError::new(VerifyErrorKind::MalformedHeader).detail("request body could not be read"),
             )
         })?;
-        if buf.len() + chunk.len() > limit {
+        len += chunk.len();
+        if len > limit {
             return Err(endpoint.too_large());
         }
-        buf.extend_from_slice(&chunk);
+        match (&first, &mut buf) {
+            (None, _) => first = Some(chunk),
+            (Some(f), None) => {
+                let mut b = BytesMut::with_capacity(declared.map_or(len, |n| n as usize).clamp(len, limit));
+                b.extend_from_slice(f);
+                b.extend_from_slice(&chunk);
+                buf = Some(b);
+            }
+            (Some(_), Some(b)) => b.extend_from_slice(&chunk),
+        }
     }
-    Ok(buf.freeze())
+    Ok(match (buf, first) {
+        (Some(b), _) => b.freeze(),
+        (None, Some(f)) => f,
+        (None, None) => Bytes::new(),
+    })
 }
 
 fn payload_of(bytes: Bytes) -> Payload {

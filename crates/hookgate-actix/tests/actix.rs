@@ -141,3 +141,47 @@ async fn handler_failure_then_successful_retry() {
     );
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
+
+/// A body that arrives in several chunks (and one over the limit) is read exactly.
+#[actix_web::test]
+async fn chunked_bodies_are_read_exactly_and_limited() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = Arc::clone(&seen);
+    let ep = Endpoint::builder("/hooks", Verifier::for_preset(Preset::Github, &[SECRET]).unwrap())
+        .max_body_bytes(4096)
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().service(web::resource("/hooks").wrap(VerifyWebhooks::new(ep)).route(
+        web::post().to(move |body: bytes::Bytes| {
+            let s = Arc::clone(&s);
+            async move {
+                s.lock().unwrap().push(body);
+                HttpResponse::Ok().finish()
+            }
+        }),
+    )))
+    .await;
+    let chunked = |req: test::TestRequest, body: &[u8], parts: usize| {
+        let (mut sender, payload) = actix_http::h1::Payload::create(false);
+        for c in body.chunks(body.len().div_ceil(parts)) {
+            sender.feed_data(bytes::Bytes::copy_from_slice(c));
+        }
+        sender.feed_eof();
+        req.to_request().replace_payload(actix_http::Payload::from(payload)).0
+    };
+    for parts in [1, 3, 7] {
+        let body = format!(r#"{{"n":{parts},"pad":"{}"}}"#, "x".repeat(900));
+        let res = test::call_service(
+            &app,
+            chunked(signed(Preset::Github, &format!("c{parts}"), &body), body.as_bytes(), parts),
+        )
+        .await;
+        assert_eq!(res.status(), 200, "{parts} chunks");
+        assert_eq!(seen.lock().unwrap().last().unwrap().as_ref(), body.as_bytes());
+    }
+    // Over the limit, in chunks and without a Content-Length: 413.
+    let body = "y".repeat(4097);
+    let req = test::TestRequest::post().uri("/hooks");
+    let res = test::call_service(&app, chunked(req, body.as_bytes(), 5)).await;
+    assert_eq!(res.status(), 413);
+}
