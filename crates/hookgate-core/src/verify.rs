@@ -40,6 +40,8 @@ pub const MAX_ID_LEN: usize = 512;
 /// let v = verifier.verify(&headers, b"Hello, World!", now).unwrap();
 /// assert_eq!(v.delivery_id(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
 /// assert_eq!(v.event_type(), Some("push"));
+/// assert_eq!(v.checked_at(), now);
+/// assert_eq!(&**v.delivery_id_shared(), v.delivery_id());
 ///
 /// let err = verifier.verify(&headers, b"Hello, World?", now).unwrap_err();
 /// assert_eq!(err.status(), 401);

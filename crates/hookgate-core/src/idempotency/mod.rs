@@ -28,6 +28,7 @@ pub mod acceptance;
 /// let b = IdempotencyKey::new("/webhooks/stripe", "72d3162e");
 /// assert_ne!(a.digest(), b.digest());
 /// assert_eq!(a.as_str(), "/webhooks/github:72d3162e");
+/// assert_eq!((a.namespace(), a.id()), ("/webhooks/github", "72d3162e"));
 /// ```
 #[derive(Clone)]
 pub struct IdempotencyKey {
