@@ -47,7 +47,7 @@ pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PA
     if n == 0 {
         return Default::default();
     }
-    // The scanner answers the common case (plain ASCII keys and string values) without serde's
+    // The scanner answers the common case (plain ASCII keys, strings, integers) without serde's
     // cost of stopping early (an error value with a formatted message and a line/column count);
     // anything else it hands to serde, which then decides exactly as before.
     if let Some(found) = Scan::new(body, &paths[..n]).run() {
@@ -92,9 +92,10 @@ const SCAN_MAX_DEPTH: usize = 32;
 
 /// A strict scanner for a subset of JSON: objects, arrays, `true`/`false`/`null`, numbers, and
 /// strings of printable ASCII without escapes. It decides only when the answer is certain to be
-/// serde's: every wanted field found (as a plain string) inside valid JSON, or the whole document
-/// read and valid. Anything outside the subset (an escape, a non-ASCII byte, a wanted number, odd
-/// whitespace, deep nesting, any error) gives `None`: ask serde.
+/// serde's: every wanted field found (a plain string, or an integer serde renders as written)
+/// inside valid JSON, or the whole document read and valid. Anything outside the subset (an
+/// escape, a non-ASCII byte, a wanted fraction or exponent, odd whitespace, deep nesting, any
+/// error) gives `None`: ask serde.
 struct Scan<'b, 'p> {
     b: &'b [u8],
     i: usize,
