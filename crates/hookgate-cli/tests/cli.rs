@@ -41,11 +41,17 @@ fn stop(child: Child) -> (String, String) {
 }
 
 fn serve(args: &[&str]) -> (Child, u16) {
+    serve_with_env(args, &[])
+}
+
+/// `hookgate serve ARGS --listen <free port>` with extra environment variables, once listening.
+fn serve_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, u16) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", &listen])
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -142,15 +148,7 @@ secrets = ["tw-secret"]
 "#,
     )
     .unwrap();
-    let port = free_port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--config", file.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .env("HOOKGATE_TEST_SECRET", "from-env")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_listening(port, &mut child);
+    let (child, port) = serve_with_env(&["--config", file.to_str().unwrap()], &[("HOOKGATE_TEST_SECRET", "from-env")]);
     let gh = run(&["send", &format!("http://127.0.0.1:{port}/gh"), "--provider", "github", "--secret", "from-env"]);
     assert!(gh.status.success(), "{}", text(&gh));
     let tw = run(&["send", &format!("http://127.0.0.1:{port}/tw"), "--provider", "twabot", "--secret", "tw-secret"]);
@@ -171,14 +169,7 @@ fn config_with_the_redis_store() {
     let file = dir.join("hookgate.toml");
     let path = format!("/gh-{}-{}", std::process::id(), now());
     std::fs::write(&file, format!("[store]\nkind = \"redis\"\nurl = \"{url}\"\n[[endpoints]]\npath = \"{path}\"\nprovider = \"github\"\nsecrets = [\"r\"]\n")).unwrap();
-    let port = free_port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--config", file.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_listening(port, &mut child);
+    let (child, port) = serve(&["--config", file.to_str().unwrap()]);
     let target = format!("http://127.0.0.1:{port}{path}");
     let o = run(&["send", &target, "--provider", "github", "--secret", "r", "--id", "one", "--count", "3"]);
     assert!(text(&o).contains("202     1") && text(&o).contains("200     2"), "{}", text(&o));
@@ -433,15 +424,7 @@ fn send_retries_503_and_409_only_with_retry() {
 #[test]
 fn a_planted_secret_never_appears_in_serve_output_even_at_trace() {
     const PLANTED: &str = "PLANTED-cli-secret-93b1";
-    let port = free_port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--provider", "stripe", "--secret", PLANTED, "--listen", &format!("127.0.0.1:{port}")])
-        .env("HOOKGATE_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_listening(port, &mut child);
+    let (child, port) = serve_with_env(&["--provider", "stripe", "--secret", PLANTED], &[("HOOKGATE_LOG", "trace")]);
     let url = format!("http://127.0.0.1:{port}/webhooks");
     let good = run(&["send", &url, "--provider", "stripe", "--secret", PLANTED, "--id", "evt_leak", "--count", "2"]);
     assert!(text(&good).contains("202     1"), "{}", text(&good));
