@@ -207,27 +207,30 @@ async fn in_flight_is_409_with_retry_after() {
     assert_eq!(first.await.unwrap(), StatusCode::OK);
 }
 
-/// A body that streams `total` bytes in 16 KiB chunks and counts what was read.
-struct Endless {
-    left: usize,
+/// A streamed body: one frame per chunk, counting the bytes handed out.
+struct Chunks<I> {
+    chunks: I,
     read: Arc<AtomicUsize>,
 }
 
-impl http_body::Body for Endless {
+impl<I: Iterator<Item = Bytes> + Unpin> http_body::Body for Chunks<I> {
     type Data = Bytes;
     type Error = Infallible;
     fn poll_frame(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        if self.left == 0 {
-            return Poll::Ready(None);
-        }
-        let n = self.left.min(16 * 1024);
-        self.left -= n;
-        self.read.fetch_add(n, Ordering::SeqCst);
-        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(vec![b'x'; n])))))
+        Poll::Ready(self.chunks.next().map(|c| {
+            self.read.fetch_add(c.len(), Ordering::SeqCst);
+            Ok(http_body::Frame::data(c))
+        }))
     }
+}
+
+/// 10 MiB of `x` in 16 KiB chunks, counting what was read into `read`.
+fn endless(read: &Arc<AtomicUsize>) -> Body {
+    let chunk = Bytes::from(vec![b'x'; 16 * 1024]);
+    Body::new(Chunks { chunks: std::iter::repeat_n(chunk, 640), read: Arc::clone(read) })
 }
 
 #[tokio::test]
@@ -237,16 +240,13 @@ async fn body_over_the_limit_is_413_without_reading_it_all() {
     let app = handler_app(Preset::Github, Arc::clone(&calls), StatusCode::OK, &clock);
     // No Content-Length: refused while streaming.
     let read = Arc::new(AtomicUsize::new(0));
-    let req =
-        Request::post("/hooks").body(Body::new(Endless { left: 10 * 1024 * 1024, read: Arc::clone(&read) })).unwrap();
+    let req = Request::post("/hooks").body(endless(&read)).unwrap();
     assert_eq!(status_of(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(read.load(Ordering::SeqCst) <= 64 * 1024 + 16 * 1024, "read {} bytes", read.load(Ordering::SeqCst));
     // Declared too large: refused before reading anything.
     let read = Arc::new(AtomicUsize::new(0));
-    let req = Request::post("/hooks")
-        .header("content-length", (10 * 1024 * 1024).to_string())
-        .body(Body::new(Endless { left: 10 * 1024 * 1024, read: Arc::clone(&read) }))
-        .unwrap();
+    let req =
+        Request::post("/hooks").header("content-length", (10 * 1024 * 1024).to_string()).body(endless(&read)).unwrap();
     assert_eq!(status_of(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(read.load(Ordering::SeqCst), 0);
     // One byte over the limit.
@@ -336,22 +336,6 @@ async fn custom_rejection_response() {
 }
 
 /// A body in several frames (a chunked upload) reaches the verifier and the handler intact.
-struct Frames(Vec<Bytes>);
-
-impl http_body::Body for Frames {
-    type Data = Bytes;
-    type Error = Infallible;
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
-        if self.0.is_empty() {
-            return Poll::Ready(None);
-        }
-        Poll::Ready(Some(Ok(http_body::Frame::data(self.0.remove(0)))))
-    }
-}
-
 #[tokio::test]
 async fn split_bodies_and_many_headers_verify_exactly() {
     let clock = ManualClock::from_unix(NOW);
@@ -383,8 +367,9 @@ async fn split_bodies_and_many_headers_verify_exactly() {
         }
         let body = Bytes::from(body_for(&id));
         let step = body.len().div_ceil(frames);
-        let chunks = body.chunks(step).map(Bytes::copy_from_slice).collect();
-        let req = Request::from_parts(parts.clone(), Body::new(Frames(chunks)));
+        let chunks: Vec<Bytes> = body.chunks(step).map(Bytes::copy_from_slice).collect();
+        let body_frames = Chunks { chunks: chunks.into_iter(), read: Arc::default() };
+        let req = Request::from_parts(parts.clone(), Body::new(body_frames));
         assert_eq!(status_of(&app, req).await.0, StatusCode::OK, "{extra} extra headers, {frames} frames");
         assert_eq!(seen.lock().unwrap().last().unwrap(), &body);
         // The same signature header sent twice with different values is ambiguous either way.
