@@ -57,23 +57,43 @@ impl<H: Headers + ?Sized> Headers for &H {
     }
 }
 
-/// Up to this many headers, an adapter should find a value by comparing names
-/// ([`scan_values`]) rather than by its map's hashed lookup: a lookup by `&str` parses and hashes
-/// the name every time, which costs more than comparing the handful of names a webhook request
-/// carries (`BENCHMARKS.md`, about 650 instructions per request saved). Beyond it, hashing wins.
+/// Up to this many header values, [`header_values`] finds a header by comparing names rather than
+/// by the map's hashed lookup: a lookup by `&str` parses and hashes the name every time, which
+/// costs more than comparing the handful of names a webhook request carries (`BENCHMARKS.md`,
+/// about 650 instructions per request saved). Beyond it, hashing wins.
 pub const SCAN_HEADERS_AT_MOST: usize = 24;
 
-/// For adapters: calls `each` with every value whose (lowercase) name equals `name`, in order.
+/// For adapters' [`Headers`] implementations: calls `each` with every value of `name`
+/// (lowercase), in order. `len` is the map's number of values; `pairs` lists them as
+/// (lowercase name, value); `hashed` is the map's own lookup of `name`. The core decides which to
+/// use ([`SCAN_HEADERS_AT_MOST`]); the adapter only translates its map.
 ///
 /// ```
-/// let pairs = [("x-a", &b"1"[..]), ("x-b", &b"2"[..]), ("x-a", &b"3"[..])];
+/// let map = [("x-a", &b"1"[..]), ("x-b", &b"2"[..]), ("x-a", &b"3"[..])];
 /// let mut seen = Vec::new();
-/// hookgate_core::scan_values(pairs.into_iter(), "x-a", &mut |v| seen.push(v));
+/// let pairs = || map.iter().copied();
+/// let hashed = || map.iter().filter(|(k, _)| *k == "x-a").map(|(_, v)| *v);
+/// hookgate_core::header_values(map.len(), pairs, hashed, "x-a", &mut |v| seen.push(v));
 /// assert_eq!(seen, [b"1", b"3"]);
 /// ```
-pub fn scan_values<'a>(pairs: impl Iterator<Item = (&'a str, &'a [u8])>, name: &str, each: &mut dyn FnMut(&'a [u8])) {
-    for (k, v) in pairs {
-        if k == name {
+pub fn header_values<'a, P, H>(
+    len: usize,
+    pairs: impl FnOnce() -> P,
+    hashed: impl FnOnce() -> H,
+    name: &str,
+    each: &mut dyn FnMut(&'a [u8]),
+) where
+    P: Iterator<Item = (&'a str, &'a [u8])>,
+    H: Iterator<Item = &'a [u8]>,
+{
+    if len <= SCAN_HEADERS_AT_MOST {
+        for (k, v) in pairs() {
+            if k == name {
+                each(v);
+            }
+        }
+    } else {
+        for v in hashed() {
             each(v);
         }
     }

@@ -57,7 +57,7 @@ pub use fields::FieldPath;
 #[doc(hidden)]
 pub use fields::probe_differential;
 pub use handoff::{Event, EventReceiver, EventSender, Metadata, channel};
-pub use headers::{Headers, MAX_HEADER_VALUE_LEN, SCAN_HEADERS_AT_MOST, scan_values};
+pub use headers::{Headers, MAX_HEADER_VALUE_LEN, SCAN_HEADERS_AT_MOST, header_values};
 #[cfg(feature = "test-util")]
 pub use idempotency::acceptance;
 pub use idempotency::{

@@ -23,14 +23,10 @@ pub struct HttpHeaders<'a>(pub &'a HeaderMap);
 
 impl Headers for HttpHeaders<'_> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
-        if self.0.len() <= hookgate_core::SCAN_HEADERS_AT_MOST {
-            let pairs = self.0.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
-            hookgate_core::scan_values(pairs, name, each);
-        } else {
-            for v in self.0.get_all(name) {
-                each(v.as_bytes());
-            }
-        }
+        let map = self.0;
+        let pairs = || map.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
+        let hashed = || map.get_all(name).into_iter().map(|v| v.as_bytes());
+        hookgate_core::header_values(map.len(), pairs, hashed, name, each);
     }
 }
 
