@@ -2,6 +2,7 @@
 //! without building a tree and stopping as soon as every wanted field is found.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -39,10 +40,13 @@ impl fmt::Display for FieldPath {
 /// The most paths one probe looks for (id + two event-type paths + timestamp).
 pub(crate) const MAX_PATHS: usize = 4;
 
+/// One path's value, as the probes return it.
+type Found = Option<Arc<str>>;
+
 /// Finds the string or number at each path (numbers are rendered as text).
 ///
 /// Returns all `None` when the body is not a JSON object. Duplicate keys: the first wins.
-pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PATHS] {
+pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Found; MAX_PATHS] {
     let n = paths.len().min(MAX_PATHS);
     if n == 0 {
         return Default::default();
@@ -59,14 +63,14 @@ pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PA
 /// For the `json_probe` fuzz target: the scanner's answer (when it gives one) and serde's.
 #[cfg(feature = "test-util")]
 #[doc(hidden)]
-pub fn probe_differential(body: &[u8], paths: &[FieldPath]) -> (Option<Vec<Option<String>>>, Vec<Option<String>>) {
+pub fn probe_differential(body: &[u8], paths: &[FieldPath]) -> (Option<Vec<Found>>, Vec<Found>) {
     let n = paths.len().min(MAX_PATHS);
     let scanned = Scan::new(body, &paths[..n]).run().map(|f| f.to_vec());
     (scanned, probe_serde(body, paths).to_vec())
 }
 
 /// The reference implementation: serde_json, visiting only what the paths need.
-pub(crate) fn probe_serde(body: &[u8], paths: &[FieldPath]) -> [Option<String>; MAX_PATHS] {
+pub(crate) fn probe_serde(body: &[u8], paths: &[FieldPath]) -> [Found; MAX_PATHS] {
     let mut p = Probe { paths, found: Default::default(), remaining: paths.len().min(MAX_PATHS) };
     if p.remaining == 0 || !looks_like_object(body) {
         return p.found;
@@ -100,7 +104,7 @@ struct Scan<'b, 'p> {
     b: &'b [u8],
     i: usize,
     paths: &'p [FieldPath],
-    found: [Option<String>; MAX_PATHS],
+    found: [Found; MAX_PATHS],
     remaining: usize,
 }
 
@@ -128,7 +132,7 @@ impl<'b, 'p> Scan<'b, 'p> {
         Self { b, i: 0, paths, found: Default::default(), remaining: paths.len() }
     }
 
-    fn run(mut self) -> Option<[Option<String>; MAX_PATHS]> {
+    fn run(mut self) -> Option<[Found; MAX_PATHS]> {
         self.ws();
         if self.peek() != Some(b'{') {
             return None;
@@ -255,7 +259,7 @@ impl<'b, 'p> Scan<'b, 'p> {
             if mask & (1 << i) != 0 && self.paths[i].segments().len() == depth && self.found[i].is_none() {
                 // Printable ASCII (checked by the caller), so this cannot fail.
                 let Ok(text) = std::str::from_utf8(v) else { continue };
-                self.found[i] = Some(text.to_owned());
+                self.found[i] = Some(Arc::from(text));
                 self.remaining -= 1;
             }
         }
@@ -362,18 +366,18 @@ fn looks_like_object(body: &[u8]) -> bool {
 
 struct Probe<'p> {
     paths: &'p [FieldPath],
-    found: [Option<String>; MAX_PATHS],
+    found: [Found; MAX_PATHS],
     remaining: usize,
 }
 
 impl Probe<'_> {
     fn capture(&mut self, depth: usize, mask: u8, value: impl FnOnce() -> String) {
         let mut make = Some(value);
-        let mut rendered: Option<String> = None;
+        let mut rendered: Option<Arc<str>> = None;
         for i in 0..self.paths.len().min(MAX_PATHS) {
             if mask & (1 << i) != 0 && self.paths[i].segments().len() == depth && self.found[i].is_none() {
-                let v = rendered.get_or_insert_with(|| make.take().map(|f| f()).unwrap_or_default());
-                self.found[i] = Some(v.clone());
+                let v = rendered.get_or_insert_with(|| Arc::from(make.take().map(|f| f()).unwrap_or_default()));
+                self.found[i] = Some(Arc::clone(v));
                 self.remaining -= 1;
             }
         }

@@ -216,13 +216,13 @@ impl Verifier {
         };
         let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
             (Some(h), _) => (Arc::from(h), true),
-            (None, Some(v)) => (Arc::from(v), true),
-            (None, None) => (Arc::from(self.digest_id("", auth.timestamp_text.unwrap_or(""), body)), false),
+            (None, Some(v)) => (v, true),
+            (None, None) => (self.digest_id("", auth.timestamp_text.unwrap_or(""), body), false),
         };
         let event_type = match &s.event_type {
             EventTypeSource::None => None,
             EventTypeSource::Header(h) => single_str(headers, h)?.filter(|v| !v.is_empty()).map(Arc::from),
-            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| take(Some(i))).map(Arc::from),
+            EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| take(Some(i))),
         };
         let timestamp = auth.timestamp.or_else(|| take(self.body_paths.timestamp).and_then(|t| parse_any_time(&t)));
         Ok(Verified {
@@ -335,10 +335,14 @@ impl Verifier {
         feed(&self.scheme, id, ts, body, &mut sink)
     }
 
-    fn digest_id(&self, id: &str, ts: &str, body: &[u8]) -> String {
+    /// `sha256:<64 hex digits>` of the signed content, built in place (one allocation).
+    fn digest_id(&self, id: &str, ts: &str, body: &[u8]) -> Arc<str> {
         let mut h = Sha256::new();
         self.feed(id, ts, body, |b| h.update(b));
-        format!("sha256:{}", hex::encode(h.finalize()))
+        let mut text = [0u8; 7 + 64];
+        text[..7].copy_from_slice(b"sha256:");
+        hex::encode_to_slice(h.finalize(), &mut text[7..]).expect("64 hex digits fit");
+        Arc::from(std::str::from_utf8(&text).expect("ASCII"))
     }
 }
 
