@@ -8,11 +8,11 @@ use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transfor
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpMessage, HttpResponse};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
 use hookgate_core::{
-    Endpoint, EventSender, Headers, IdempotencyStore, MemoryStore, Outcome, VerifyError, VerifyErrorKind,
+    BodyBuffer, Endpoint, EventSender, Headers, IdempotencyStore, MemoryStore, Outcome, VerifyError, VerifyErrorKind,
 };
 
 /// actix-web's header map as the core reads it (no copy).
@@ -112,11 +112,7 @@ async fn read_limited<St: IdempotencyStore>(
     endpoint.check_content_length(declared)?;
     let limit = endpoint.max_body_bytes();
     let mut payload = req.take_payload();
-    // A body that arrives in one chunk (the usual case) is kept as is; more chunks are copied
-    // once into one buffer.
-    let mut first: Option<Bytes> = None;
-    let mut buf: Option<BytesMut> = None;
-    let mut len = 0usize;
+    let mut body = BodyBuffer::new(limit, declared);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             tracing::info!(endpoint = endpoint.name(), error = %e, "webhook refused: body could not be read");
@@ -124,26 +120,9 @@ async fn read_limited<St: IdempotencyStore>(
                 VerifyError::new(VerifyErrorKind::MalformedHeader).detail("request body could not be read"),
             )
         })?;
-        len += chunk.len();
-        if len > limit {
-            return Err(endpoint.too_large());
-        }
-        match (&first, &mut buf) {
-            (None, _) => first = Some(chunk),
-            (Some(f), None) => {
-                let mut b = BytesMut::with_capacity(declared.map_or(len, |n| n as usize).clamp(len, limit));
-                b.extend_from_slice(f);
-                b.extend_from_slice(&chunk);
-                buf = Some(b);
-            }
-            (Some(_), Some(b)) => b.extend_from_slice(&chunk),
-        }
+        body.push(chunk).map_err(|_| endpoint.too_large())?;
     }
-    Ok(match (buf, first) {
-        (Some(b), _) => b.freeze(),
-        (None, Some(f)) => f,
-        (None, None) => Bytes::new(),
-    })
+    Ok(body.finish())
 }
 
 fn payload_of(bytes: Bytes) -> Payload {

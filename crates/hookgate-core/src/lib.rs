@@ -36,6 +36,7 @@
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod body;
 mod error;
 mod fields;
 mod handoff;
@@ -51,6 +52,7 @@ mod verify;
 
 pub mod providers;
 
+pub use body::{BodyBuffer, TooLarge};
 pub use error::{ConfigError, ConfigErrorKind, VerifyError, VerifyErrorKind};
 pub use fields::FieldPath;
 #[cfg(feature = "test-util")]

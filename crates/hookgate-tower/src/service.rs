@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
-use hookgate_core::{Endpoint, EventSender, Headers, IdempotencyStore, Outcome};
+use hookgate_core::{BodyBuffer, Endpoint, EventSender, Headers, IdempotencyStore, Outcome};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use http_body::Body;
-use http_body_util::{BodyExt, Either, Full, Limited};
+use http_body_util::{BodyExt, Either, Full};
 use tower::Service;
 
 /// Borrowed `http` headers as the core reads them (no copy).
@@ -85,45 +85,22 @@ where
     endpoint.check_method(req.method.as_str())?;
     let declared = req.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     endpoint.check_content_length(declared)?;
-    match collect(Limited::new(body, endpoint.max_body_bytes())).await {
-        Ok(b) => Ok(b),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(endpoint.too_large()),
-        Err(e) => {
+    let mut buffer = BodyBuffer::new(endpoint.max_body_bytes(), declared);
+    let mut body = std::pin::pin!(body);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            let e: Box<dyn std::error::Error + Send + Sync> = e.into();
             tracing::info!(endpoint = endpoint.name(), error = %e, "webhook refused: body could not be read");
-            Err(Outcome::Rejected(
+            Outcome::Rejected(
                 hookgate_core::VerifyError::new(hookgate_core::VerifyErrorKind::MalformedHeader)
                     .detail("request body could not be read"),
-            ))
+            )
+        })?;
+        if let Ok(mut data) = frame.into_data() {
+            buffer.push(data.copy_to_bytes(data.remaining())).map_err(|_| endpoint.too_large())?;
         }
     }
-}
-
-/// The body's data frames as one `Bytes`. A body that arrives in one frame (the usual case for a
-/// webhook: hyper hands over the bytes already read with the head) is returned as is, without
-/// the queue and copy of a general collector; more frames are copied once into one buffer.
-async fn collect<B: Body>(body: B) -> Result<Bytes, B::Error> {
-    let mut body = std::pin::pin!(body);
-    let mut first: Option<Bytes> = None;
-    let mut rest: Option<bytes::BytesMut> = None;
-    while let Some(frame) = body.frame().await {
-        let Ok(mut data) = frame?.into_data() else { continue };
-        let chunk = data.copy_to_bytes(data.remaining());
-        match (&mut first, &mut rest) {
-            (None, _) => first = Some(chunk),
-            (Some(f), None) => {
-                let mut buf = bytes::BytesMut::with_capacity(f.len() + chunk.len());
-                buf.extend_from_slice(f);
-                buf.extend_from_slice(&chunk);
-                rest = Some(buf);
-            }
-            (Some(_), Some(buf)) => buf.extend_from_slice(&chunk),
-        }
-    }
-    Ok(match (first, rest) {
-        (_, Some(buf)) => buf.freeze(),
-        (Some(f), None) => f,
-        (None, None) => Bytes::new(),
-    })
+    Ok(buffer.finish())
 }
 
 /// The response body of [`WebhookService`]: the inner service's, or a short refusal.
