@@ -41,6 +41,7 @@ mod error;
 mod fields;
 mod handoff;
 mod headers;
+mod hexsig;
 mod idempotency;
 mod pipeline;
 mod replay;

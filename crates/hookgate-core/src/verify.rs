@@ -427,7 +427,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h str, out: &mut Parsed<'h>) -> Resul
 
 fn decode_exact(enc: Encoding, text: &str, out: &mut [u8]) -> bool {
     match enc {
-        Encoding::Hex => text.len() == out.len() * 2 && decode_hex(text.as_bytes(), out),
+        Encoding::Hex => crate::hexsig::decode(text.as_bytes(), out),
         Encoding::Base64 => {
             // Length is checked before any decoding work.
             let max = out.len().div_ceil(3) * 4;
@@ -453,34 +453,6 @@ fn mac_eq(a: &[u8], b: &[u8]) -> Choice {
         diff |= x ^ y;
     }
     Choice::from(u8::from(a.len() == b.len())) & diff.ct_eq(&0)
-}
-
-/// Hex digit values; 0xff for anything else. (The `hex` crate's general decoder was 9% of a 1 KiB
-/// verification in `perf`; a table lookup per digit is all this needs.)
-const HEX: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
-fn decode_hex(text: &[u8], out: &mut [u8]) -> bool {
-    let mut bad = 0u8;
-    for (o, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let (hi, lo) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
-        bad |= (hi | lo) & 0xf0;
-        *o = (hi << 4) | (lo & 0x0f);
-    }
-    bad == 0
 }
 
 /// Unix seconds: 1 to 15 ASCII digits.
