@@ -21,10 +21,14 @@ pub struct ActixHeaders<'a>(pub &'a HeaderMap);
 
 impl Headers for ActixHeaders<'_> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
+        self.each_value_of(&[name], &mut |_, v| each(v))
+    }
+
+    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
         let map = self.0;
         let pairs = || map.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
-        let hashed = || map.get_all(name).map(|v| v.as_bytes());
-        hookgate_core::header_values(map.len(), pairs, hashed, name, each);
+        let hashed = |name: &str| map.get_all(name).map(|v| v.as_bytes());
+        hookgate_core::header_values(map.len(), pairs, hashed, names, each);
     }
 }
 

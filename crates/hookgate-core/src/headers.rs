@@ -13,27 +13,45 @@ pub const MAX_HEADER_VALUE_LEN: usize = 4096;
 
 /// Read access to a request's headers.
 ///
-/// `name` is always lowercase ASCII. Implementations call `each` once per value of that header,
-/// in order, and never allocate.
+/// Names are always lowercase ASCII. Implementations call `each` once per value of a header, in
+/// order, and never allocate. [`Headers::each_value_of`] reads several headers at once; its default
+/// asks [`Headers::each_value`] once per name, and maps that can answer in one pass over their
+/// headers override it (the adapters do, through [`header_values`]).
 ///
 /// ```
 /// use hookgate_core::Headers;
 ///
-/// let headers = [("X-GitHub-Event", "push")];
+/// let headers = [("X-GitHub-Event", "push"), ("X-GitHub-Delivery", "72d3")];
 /// let mut seen = Vec::new();
 /// headers.each_value("x-github-event", &mut |v| seen.push(v.to_vec()));
 /// assert_eq!(seen, vec![b"push".to_vec()]);
+///
+/// let mut both = Vec::new();
+/// headers.each_value_of(&["x-github-delivery", "x-github-event"], &mut |i, v| both.push((i, v.to_vec())));
+/// assert_eq!(both, vec![(1, b"push".to_vec()), (0, b"72d3".to_vec())]);
 /// ```
 pub trait Headers {
     /// Calls `each` with every value of the header `name` (lowercase).
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8]));
+
+    /// Calls `each(i, value)` with every value of every header `names[i]` (lowercase, all
+    /// different); the values of one header in order, the headers in any order.
+    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
+        for (i, name) in names.iter().enumerate() {
+            self.each_value(name, &mut |v| each(i, v));
+        }
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for [(K, V)] {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
+        self.each_value_of(&[name], &mut |_, v| each(v))
+    }
+
+    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
         for (k, v) in self {
-            if k.as_ref().eq_ignore_ascii_case(name) {
-                each(v.as_ref());
+            if let Some(i) = names.iter().position(|n| k.as_ref().eq_ignore_ascii_case(n)) {
+                each(i, v.as_ref());
             }
         }
     }
@@ -43,11 +61,17 @@ impl<K: AsRef<str>, V: AsRef<[u8]>, const N: usize> Headers for [(K, V); N] {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
         self.as_slice().each_value(name, each)
     }
+    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
+        self.as_slice().each_value_of(names, each)
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for Vec<(K, V)> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
         self.as_slice().each_value(name, each)
+    }
+    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
+        self.as_slice().each_value_of(names, each)
     }
 }
 
@@ -55,99 +79,142 @@ impl<H: Headers + ?Sized> Headers for &H {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
         (**self).each_value(name, each)
     }
+    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
+        (**self).each_value_of(names, each)
+    }
 }
 
-/// Up to this many header values, [`header_values`] finds a header by comparing names rather than
-/// by the map's hashed lookup: a lookup by `&str` parses and hashes the name every time, which
-/// costs more than comparing the handful of names a webhook request carries (`BENCHMARKS.md`,
-/// about 650 instructions per request saved). Beyond it, hashing wins.
+/// Up to this many header values, [`header_values`] finds headers by comparing names in one pass
+/// over the map rather than by the map's hashed lookup: a lookup by `&str` parses and hashes the
+/// name every time, which costs more than comparing the handful of names a webhook request
+/// carries (`BENCHMARKS.md`). Beyond it, hashing wins.
 pub const SCAN_HEADERS_AT_MOST: usize = 24;
 
-/// For adapters' [`Headers`] implementations: calls `each` with every value of `name`
-/// (lowercase), in order. `len` is the map's number of values; `pairs` lists them as
-/// (lowercase name, value); `hashed` is the map's own lookup of `name`. The core decides which to
-/// use ([`SCAN_HEADERS_AT_MOST`]); the adapter only translates its map.
+/// For adapters' [`Headers`] implementations: calls `each(i, value)` with every value of every
+/// header `names[i]` (lowercase), the values of one header in order. `len` is the map's number
+/// of values; `pairs` lists them as (lowercase name, value); `hashed` is the map's own lookup of
+/// one name. The core decides which to use ([`SCAN_HEADERS_AT_MOST`]); the adapter only
+/// translates its map.
 ///
 /// ```
 /// let map = [("x-a", &b"1"[..]), ("x-b", &b"2"[..]), ("x-a", &b"3"[..])];
 /// let mut seen = Vec::new();
 /// let pairs = || map.iter().copied();
-/// let hashed = || map.iter().filter(|(k, _)| *k == "x-a").map(|(_, v)| *v);
-/// hookgate_core::header_values(map.len(), pairs, hashed, "x-a", &mut |v| seen.push(v));
-/// assert_eq!(seen, [b"1", b"3"]);
+/// // The map's hashed lookup of one name; not asked for a map this small.
+/// let hashed = |_: &str| std::iter::empty::<&[u8]>();
+/// hookgate_core::header_values(map.len(), pairs, hashed, &["x-b", "x-a"], &mut |i, v| seen.push((i, v)));
+/// assert_eq!(seen, [(1, &b"1"[..]), (0, &b"2"[..]), (1, &b"3"[..])]);
 /// ```
 pub fn header_values<'a, P, H>(
     len: usize,
     pairs: impl FnOnce() -> P,
-    hashed: impl FnOnce() -> H,
-    name: &str,
-    each: &mut dyn FnMut(&'a [u8]),
+    mut hashed: impl FnMut(&str) -> H,
+    names: &[&str],
+    each: &mut dyn FnMut(usize, &'a [u8]),
 ) where
     P: Iterator<Item = (&'a str, &'a [u8])>,
     H: Iterator<Item = &'a [u8]>,
 {
     if len <= SCAN_HEADERS_AT_MOST {
         for (k, v) in pairs() {
-            if k == name {
-                each(v);
+            if let Some(i) = names.iter().position(|n| *n == k) {
+                each(i, v);
             }
         }
     } else {
-        for v in hashed() {
-            each(v);
+        for (i, name) in names.iter().enumerate() {
+            for v in hashed(name) {
+                each(i, v);
+            }
         }
     }
 }
 
-/// The one value of header `name`, `None` when absent.
-///
-/// A header sent several times with different values is ambiguous and refused (400); the same
-/// value repeated is accepted. Values over [`MAX_HEADER_VALUE_LEN`] are refused (400).
-pub(crate) fn single<'a, H: Headers + ?Sized>(headers: &'a H, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
-    let mut first: Option<&'a [u8]> = None;
-    let mut conflict = false;
-    headers.each_value(name, &mut |v| match first {
-        None => first = Some(v),
-        Some(f) if f != v => conflict = true,
-        Some(_) => {}
+/// The most headers [`read`] takes at once (signature, id, timestamp, event type).
+pub(crate) const MAX_READ: usize = 4;
+
+/// What one pass saw of one header: its first value, and whether a different one followed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Seen<'a> {
+    first: Option<&'a [u8]>,
+    conflict: bool,
+}
+
+/// Reads the headers `names` (at most [`MAX_READ`], all different) in one pass; slot `i` is
+/// `names[i]`.
+pub(crate) fn read<'a, H: Headers + ?Sized>(headers: &'a H, names: &[&str]) -> [Seen<'a>; MAX_READ] {
+    debug_assert!(names.len() <= MAX_READ);
+    let mut seen = [Seen::default(); MAX_READ];
+    headers.each_value_of(&names[..names.len().min(MAX_READ)], &mut |i, v| {
+        let s = &mut seen[i];
+        match s.first {
+            None => s.first = Some(v),
+            Some(f) if f != v => s.conflict = true,
+            Some(_) => {}
+        }
     });
-    if conflict {
-        return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader).header(name));
+    seen
+}
+
+impl<'a> Seen<'a> {
+    /// The one value of header `name`, `None` when absent.
+    ///
+    /// A header sent several times with different values is ambiguous and refused (400); the
+    /// same value repeated is accepted. Values over [`MAX_HEADER_VALUE_LEN`] are refused (400).
+    pub(crate) fn single(self, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
+        if self.conflict {
+            return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader).header(name));
+        }
+        match self.first {
+            Some(v) if v.len() > MAX_HEADER_VALUE_LEN => Err(VerifyError::new(VerifyErrorKind::MalformedHeader)
+                .header(name)
+                .detail(format!("value of {} bytes exceeds the {MAX_HEADER_VALUE_LEN}-byte limit", v.len()))),
+            other => Ok(other),
+        }
     }
-    match first {
-        Some(v) if v.len() > MAX_HEADER_VALUE_LEN => Err(VerifyError::new(VerifyErrorKind::MalformedHeader)
-            .header(name)
-            .detail(format!("value of {} bytes exceeds the {MAX_HEADER_VALUE_LEN}-byte limit", v.len()))),
-        other => Ok(other),
+
+    /// Like [`Seen::single`], as UTF-8 text with surrounding whitespace trimmed.
+    pub(crate) fn text(self, name: &str) -> Result<Option<&'a str>, VerifyError> {
+        match self.single(name)? {
+            None => Ok(None),
+            // HTTP trims only spaces and tabs around a value; ASCII trimming keeps that, and is
+            // cheaper than Unicode trimming of the text.
+            Some(v) => std::str::from_utf8(v.trim_ascii()).map(Some).map_err(|_| not_utf8(name)),
+        }
+    }
+
+    /// Like [`Seen::text`], as bytes: the UTF-8 check is the cheaper ASCII test first (a full
+    /// validation only for non-ASCII values).
+    pub(crate) fn text_bytes(self, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
+        match self.single(name)? {
+            Some(v) if !v.is_ascii() && std::str::from_utf8(v).is_err() => Err(not_utf8(name)),
+            v => Ok(v.map(<[u8]>::trim_ascii)),
+        }
     }
 }
 
-/// Like [`single`], as UTF-8 text with surrounding whitespace trimmed.
-pub(crate) fn single_str<'a, H: Headers + ?Sized>(headers: &'a H, name: &str) -> Result<Option<&'a str>, VerifyError> {
-    match single(headers, name)? {
-        None => Ok(None),
-        // HTTP trims only spaces and tabs around a value; ASCII trimming keeps that, and is cheaper
-        // than Unicode trimming of the text.
-        Some(v) => std::str::from_utf8(v.trim_ascii()).map(Some).map_err(|_| {
-            VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail("value is not valid UTF-8")
-        }),
-    }
+fn not_utf8(name: &str) -> VerifyError {
+    VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail("value is not valid UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn one<'a, H: Headers + ?Sized>(h: &'a H, name: &str) -> Seen<'a> {
+        read(h, &[name])[0]
+    }
+
     #[test]
     fn case_insensitive_and_repeated_same_value() {
         let h = [("X-A", "1"), ("x-a", "1")];
-        assert_eq!(single(&h[..], "x-a").unwrap(), Some(&b"1"[..]));
+        assert_eq!(one(&h[..], "x-a").single("x-a").unwrap(), Some(&b"1"[..]));
     }
 
     #[test]
     fn conflicting_values_are_ambiguous() {
         let h = [("x-a", "1"), ("X-A", "2")];
-        let err = single(&h[..], "x-a").unwrap_err();
+        let err = one(&h[..], "x-a").single("x-a").unwrap_err();
         assert_eq!(err.kind(), VerifyErrorKind::AmbiguousHeader);
         assert_eq!(err.status(), 400);
     }
@@ -156,12 +223,70 @@ mod tests {
     fn absurd_length_is_malformed() {
         let long = "a".repeat(MAX_HEADER_VALUE_LEN + 1);
         let h = [("x-a", long.as_str())];
-        assert_eq!(single(&h[..], "x-a").unwrap_err().kind(), VerifyErrorKind::MalformedHeader);
+        assert_eq!(one(&h[..], "x-a").single("x-a").unwrap_err().kind(), VerifyErrorKind::MalformedHeader);
     }
 
     #[test]
     fn non_utf8_is_malformed() {
         let h: [(&str, &[u8]); 1] = [("x-a", &[0xff, 0xfe])];
-        assert_eq!(single_str(&h[..], "x-a").unwrap_err().kind(), VerifyErrorKind::MalformedHeader);
+        assert_eq!(one(&h[..], "x-a").text("x-a").unwrap_err().kind(), VerifyErrorKind::MalformedHeader);
+        assert_eq!(one(&h[..], "x-a").text_bytes("x-a").unwrap_err().kind(), VerifyErrorKind::MalformedHeader);
+    }
+
+    #[test]
+    fn text_accepts_utf8_and_trims() {
+        let h: [(&str, &[u8]); 2] = [("x-a", b" t=1,v1=ab\t"), ("x-b", "\u{e9}t\u{e9} ".as_bytes())];
+        let [a, b, c, _] = read(&h[..], &["x-a", "x-b", "x-c"]);
+        assert_eq!(a.text_bytes("x-a").unwrap(), Some(&b"t=1,v1=ab"[..]));
+        assert_eq!(b.text_bytes("x-b").unwrap(), Some("\u{e9}t\u{e9}".as_bytes()));
+        assert_eq!(b.text("x-b").unwrap(), Some("\u{e9}t\u{e9}"));
+        assert_eq!(c.text_bytes("x-c").unwrap(), None);
+    }
+
+    /// A map that only answers one name at a time, as a third-party implementation might.
+    struct OneAtATime(Vec<(&'static str, &'static str)>);
+    impl Headers for OneAtATime {
+        fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
+            self.0.as_slice().each_value(name, each)
+        }
+    }
+
+    #[test]
+    fn one_pass_and_per_name_reads_agree() {
+        let pairs = vec![("x-b", "2"), ("X-A", "1"), ("x-c", "3"), ("x-a", "1"), ("x-b", "9")];
+        let names = ["x-a", "x-b", "x-d"];
+        let by_pass = read(&pairs[..], &names);
+        let one_at_a_time = OneAtATime(pairs.clone());
+        let by_name = read(&one_at_a_time, &names);
+        for (i, name) in names.iter().enumerate() {
+            let (p, n) = (by_pass[i].single(name), by_name[i].single(name));
+            assert_eq!(p.as_ref().ok(), n.as_ref().ok(), "{name}");
+            assert_eq!(p.err().map(|e| e.kind()), n.err().map(|e| e.kind()), "{name}");
+        }
+        assert_eq!(by_pass[0].single("x-a").unwrap(), Some(&b"1"[..]));
+        assert_eq!(by_pass[1].single("x-b").unwrap_err().kind(), VerifyErrorKind::AmbiguousHeader);
+        assert_eq!(by_pass[2].single("x-d").unwrap(), None);
+    }
+
+    #[test]
+    fn header_values_scans_or_hashes_alike() {
+        let mut map: Vec<(String, Vec<u8>)> =
+            (0..SCAN_HEADERS_AT_MOST + 5).map(|i| (format!("x-{i}"), vec![b'v'])).collect();
+        map.push(("x-3".into(), b"w".to_vec()));
+        let names = ["x-3", "x-7", "x-none"];
+        let run = |len: usize| {
+            let mut seen = Vec::new();
+            let pairs = || map.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
+            let hashed = |n: &str| {
+                let n = n.to_string();
+                map.iter().filter(move |(k, _)| *k == n).map(|(_, v)| v.as_slice())
+            };
+            header_values(len, pairs, hashed, &names, &mut |i, v| seen.push((i, v.to_vec())));
+            seen.sort();
+            seen
+        };
+        let want = vec![(0, b"v".to_vec()), (0, b"w".to_vec()), (1, b"v".to_vec())];
+        assert_eq!(run(map.len().min(SCAN_HEADERS_AT_MOST)), want);
+        assert_eq!(run(map.len()), want);
     }
 }
