@@ -52,6 +52,7 @@ pub struct Verifier {
     secrets: Secrets,
     window: ReplayWindow,
     body_paths: BodyPaths,
+    slots: Slots,
 }
 
 /// What a verified webhook is: who it is from (which secret), and its metadata.
@@ -142,28 +143,51 @@ impl BodyPaths {
     }
 }
 
-/// The headers a scheme reads, in the order of one [`read`]'s slots.
-struct Slots<'s> {
-    names: [&'s str; MAX_READ],
-    len: usize,
+/// The headers a scheme reads, each given a slot of one [`read`]: the signature first, then the
+/// id and timestamp headers, then the event type's (a name already given a slot shares it).
+/// Worked out once per verifier.
+#[derive(Debug, Default)]
+struct Slots {
+    names: [Box<str>; MAX_READ],
+    /// How many slots [`Verifier::authenticate`] reads (all but the event type's).
+    auth: usize,
+    /// How many slots [`Verifier::verify`] reads.
+    all: usize,
     id: Option<usize>,
     ts: Option<usize>,
     event: Option<usize>,
 }
 
-impl<'s> Slots<'s> {
-    fn names(&self) -> &[&'s str] {
-        &self.names[..self.len]
+impl Slots {
+    fn of(s: &Scheme) -> Self {
+        let mut slots = Slots::default();
+        slots.add(&s.signature_header);
+        if let IdSource::Header(h) = &s.id {
+            slots.id = Some(slots.add(h));
+        }
+        if let TimestampSource::Header(h) = &s.timestamp {
+            slots.ts = Some(slots.add(h));
+        }
+        slots.auth = slots.all;
+        if let EventTypeSource::Header(h) = &s.event_type {
+            slots.event = Some(slots.add(h));
+        }
+        slots
     }
 
     /// The slot of `name`: its own, or the one it shares with an earlier header of that name.
-    fn add(&mut self, name: &'s str) -> usize {
-        if let Some(i) = self.names().iter().position(|n| *n == name) {
+    fn add(&mut self, name: &str) -> usize {
+        if let Some(i) = self.names[..self.all].iter().position(|n| &**n == name) {
             return i;
         }
-        self.names[self.len] = name;
-        self.len += 1;
-        self.len - 1
+        self.names[self.all] = name.into();
+        self.all += 1;
+        self.all - 1
+    }
+
+    /// The slots' names; a read takes the first [`Self::auth`] or [`Self::all`] of them.
+    fn names(&self) -> [&str; MAX_READ] {
+        [&self.names[0], &self.names[1], &self.names[2], &self.names[3]]
     }
 }
 
@@ -190,7 +214,8 @@ impl Verifier {
     /// A verifier for `scheme` with `secrets` and the default 300 s replay window.
     pub fn new(scheme: Scheme, secrets: impl Into<Secrets>) -> Self {
         let body_paths = BodyPaths::of(&scheme);
-        Self { scheme, secrets: secrets.into(), window: ReplayWindow::default(), body_paths }
+        let slots = Slots::of(&scheme);
+        Self { scheme, secrets: secrets.into(), window: ReplayWindow::default(), body_paths, slots }
     }
 
     /// A verifier for a preset, with secrets given as configuration text (decoded as the preset
@@ -231,9 +256,9 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
         // Every header the scheme names is read in one pass.
-        let slots = self.slots(true);
-        let seen = read(headers, slots.names());
-        let auth = self.check(&slots, &seen, body, now)?;
+        let slots = &self.slots;
+        let seen = read(headers, &slots.names()[..slots.all]);
+        let auth = self.check(&seen, body, now)?;
         let s = &self.scheme;
         let mut found =
             if self.body_paths.paths.is_empty() { Default::default() } else { probe(body, &self.body_paths.paths) };
@@ -273,38 +298,18 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<Authenticated<'h>, VerifyError> {
-        let slots = self.slots(false);
-        let seen = read(headers, slots.names());
-        self.check(&slots, &seen, body, now)
-    }
-
-    /// Which headers the scheme reads, each given a slot of one [`read`]: the signature first,
-    /// then the id and timestamp headers, then (`with_event`) the event type's.
-    fn slots(&self, with_event: bool) -> Slots<'_> {
-        let s = &self.scheme;
-        let mut slots = Slots { names: [""; MAX_READ], len: 1, id: None, ts: None, event: None };
-        slots.names[0] = &s.signature_header;
-        if let IdSource::Header(h) = &s.id {
-            slots.id = Some(slots.add(h));
-        }
-        if let TimestampSource::Header(h) = &s.timestamp {
-            slots.ts = Some(slots.add(h));
-        }
-        if let (EventTypeSource::Header(h), true) = (&s.event_type, with_event) {
-            slots.event = Some(slots.add(h));
-        }
-        slots
+        let seen = read(headers, &self.slots.names()[..self.slots.auth]);
+        self.check(&seen, body, now)
     }
 
     /// [`Self::authenticate`] on headers already read.
     fn check<'h>(
         &self,
-        slots: &Slots<'_>,
         seen: &[Seen<'h>; MAX_READ],
         body: &[u8],
         now: SystemTime,
     ) -> Result<Authenticated<'h>, VerifyError> {
-        let s = &self.scheme;
+        let (s, slots) = (&self.scheme, &self.slots);
         let sig_name: &str = &s.signature_header;
         // Parsed as bytes: the signature header's text is never needed as `str`, and checking
         // that it is ASCII costs a third of a full UTF-8 validation (the common case).
@@ -577,7 +582,15 @@ pub(crate) fn parse_unix(t: &str) -> Option<i64> {
     if t.is_empty() || t.len() > 15 {
         return None;
     }
-    t.bytes().try_fold(0i64, |acc, b| b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0')))
+    // No exit per digit: the sum stays in a register (a `try_fold` kept it on the stack, a
+    // store and a load per digit). Fifteen values up to 255 cannot overflow.
+    let (mut acc, mut bad) = (0i64, false);
+    for c in t.bytes() {
+        let d = c.wrapping_sub(b'0');
+        bad |= d > 9;
+        acc = acc * 10 + i64::from(d);
+    }
+    (!bad).then_some(acc)
 }
 
 /// A body timestamp: Unix seconds, or RFC 3339 text.
@@ -657,7 +670,19 @@ mod tests {
     #[test]
     fn unix_and_rfc3339() {
         assert_eq!(parse_unix("1614265330"), Some(1614265330));
-        for bad in ["", "-1", "1e9", " 1", "9999999999999999"] {
+        assert_eq!(parse_unix("999999999999999"), Some(999_999_999_999_999));
+        assert_eq!(parse_unix("0"), Some(0));
+        for bad in [
+            "",
+            "-1",
+            "1e9",
+            " 1",
+            "9999999999999999",
+            "12:",
+            "/1",
+            "1\u{e9}",
+            "\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}",
+        ] {
             assert_eq!(parse_unix(bad), None, "{bad}");
         }
         assert_eq!(parse_any_time("2026-04-02T10:30:45.000Z"), Some(1775125845));
