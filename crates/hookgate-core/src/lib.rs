@@ -36,6 +36,7 @@
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod b64sig;
 mod body;
 mod error;
 mod fields;

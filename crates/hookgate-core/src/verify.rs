@@ -551,6 +551,9 @@ fn decode_exact(enc: Encoding, text: &[u8], out: &mut [u8]) -> bool {
     match enc {
         Encoding::Hex => crate::hexsig::decode(text, out),
         Encoding::Base64 => {
+            if let Ok(mac) = <&mut [u8; 32]>::try_from(&mut *out) {
+                return crate::b64sig::decode32(text, mac);
+            }
             // Length is checked before any decoding work.
             let max = out.len().div_ceil(3) * 4;
             if text.len() > max || text.len() + 3 < max {

@@ -3,7 +3,9 @@
 //! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`),
 //! `hand-rolled` (the axum `Bytes` route with the HMAC check people write by hand: HMAC-SHA256 of
 //! the body, hex-decoded `X-Hub-Signature-256` compared in constant time; no replay window, no
-//! dedupe — the calibration point for what one HMAC costs per request here).
+//! dedupe — the calibration point for what one HMAC costs per request here), and two more
+//! calibration routes: `bare-headers` (the bare route also taking the `HeaderMap`) and `bare-spin`
+//! (the bare route spinning 3 µs per request).
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -33,7 +35,7 @@ fn main() {
             quick_ack(endpoint_with(store), p)
         } else {
             axum_app(&mode, p).unwrap_or_else(|| {
-                panic!("unknown mode {mode}: bare | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix")
+                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix")
             })
         };
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
