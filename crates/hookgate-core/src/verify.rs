@@ -473,8 +473,8 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h [u8], out: &mut Parsed<'h>) -> Resu
                 }
             }
             let t = timestamp.ok_or_else(|| malformed("no timestamp entry"))?;
-            // `raw` is UTF-8 (`single_text`) and `t` was cut from it at ASCII bytes, so this cannot
-            // fail; were it to, the caller's "not Unix seconds" would report the empty text.
+            // `raw` is UTF-8 (`Seen::text_bytes`) and `t` was cut from it at ASCII bytes, so this
+            // cannot fail; were it to, the caller's "not Unix seconds" would report the empty text.
             out.timestamp = Some(std::str::from_utf8(t).unwrap_or_default());
         }
         SignatureSyntax::VersionedList => {
@@ -649,12 +649,7 @@ mod tests {
             let std_words: Vec<&[u8]> = s.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()).collect();
             proptest::prop_assert_eq!(words(&s).collect::<Vec<_>>(), std_words);
             proptest::prop_assert_eq!(items(&s, b',').collect::<Vec<_>>(), s.split(|&b| b == b',').collect::<Vec<_>>());
-            for (i, &b) in s.iter().enumerate() {
-                if b.is_ascii_whitespace() {
-                    proptest::prop_assert_eq!(find_ascii_whitespace(&s), Some(i));
-                    break;
-                }
-            }
+            proptest::prop_assert_eq!(find_ascii_whitespace(&s), s.iter().position(u8::is_ascii_whitespace));
         }
     }
 
