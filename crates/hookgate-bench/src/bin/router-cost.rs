@@ -27,7 +27,10 @@ fn main() {
     rt.block_on(async move {
         let processed = Arc::new(AtomicU64::new(0));
         let app = hookgate_bench::axum_app(&mode, Arc::clone(&processed))
-            .unwrap_or_else(|| panic!("unknown mode {mode}: bare | hand-rolled | handler | quick-ack"));
+            .unwrap_or_else(|| panic!("unknown mode {mode}: bare | hand-rolled | handler | quick-ack"))
+            // As `axum::serve` does once per connection: handlers and layers turned into routes
+            // eagerly, not on every request.
+            .with_state(());
         let build = |(body, headers): &(Bytes, Vec<(String, String)>)| {
             let mut req = http::Request::post("/webhooks")
                 .header("host", "127.0.0.1:18080")
