@@ -3,9 +3,10 @@
 # quick-ack on Redis), bare actix vs actix + hookgate, and the handlers the provider docs tell
 # users to write by hand: Node Express (express.raw + crypto.timingSafeEqual) and Python Flask
 # under gunicorn (bench/express, bench/flask; installed here from npm / PyPI on first use).
-# Two calibration rows: bare-headers (the bare route also taking the HeaderMap, so the headers are
-# held while the body arrives, as any check must) and bare-spin (the bare route spinning 3 µs
-# per request): what those alone cost here.
+# Three calibration rows: bare-headers (the bare route also taking the HeaderMap, so the headers
+# are held while the body arrives, as any check must), bare-spin (the bare route spinning 3 µs
+# per request) and bare-hmac (the bare route computing the body's HMAC-SHA256 and nothing else:
+# the least any verifying route does; actix-hmac is the same on actix): what those alone cost here.
 # Server pinned to core 0, wrk to core 1; 1 KiB GitHub-signed JSON bodies; RUNS runs of DURATION
 # per row, interleaved (run 1 of every row, then run 2, ...). Reported per row: medians of
 # requests/s, p50 and p99; the median over runs of the ratio to its bare route *in the same run*
@@ -24,8 +25,8 @@ DURATION=${DURATION:-10s}
 RUNS=${RUNS:-5}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
-DEFAULT_MODES="bare bare-headers bare-spin hand-rolled handler quick-ack actix-bare actix express flask"
-[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare bare-headers bare-spin hand-rolled handler quick-ack quick-ack-redis actix-bare actix express flask"
+DEFAULT_MODES="bare bare-headers bare-spin bare-hmac hand-rolled handler quick-ack actix-bare actix-hmac actix express flask"
+[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare bare-headers bare-spin bare-hmac hand-rolled handler quick-ack quick-ack-redis actix-bare actix-hmac actix express flask"
 MODES=${MODES:-$DEFAULT_MODES}
 
 if ! command -v wrk >/dev/null; then

@@ -3,9 +3,10 @@
 //! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`),
 //! `hand-rolled` (the axum `Bytes` route with the HMAC check people write by hand: HMAC-SHA256 of
 //! the body, hex-decoded `X-Hub-Signature-256` compared in constant time; no replay window, no
-//! dedupe — the calibration point for what one HMAC costs per request here), and two more
-//! calibration routes: `bare-headers` (the bare route also taking the `HeaderMap`) and `bare-spin`
-//! (the bare route spinning 3 µs per request).
+//! dedupe — the calibration point for what one HMAC costs per request here), and three more
+//! calibration routes: `bare-headers` (the bare route also taking the `HeaderMap`), `bare-spin`
+//! (the bare route spinning 3 µs per request) and `bare-hmac` (the bare route computing the
+//! body's HMAC and nothing else), and `actix-hmac` (the same on the bare actix route).
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -22,8 +23,8 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "bare".into());
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8080);
-    if mode.starts_with("actix") {
-        return actix(mode == "actix", port);
+    if matches!(mode.as_str(), "actix-bare" | "actix" | "actix-hmac") {
+        return actix(&mode, port);
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async move {
@@ -35,7 +36,7 @@ fn main() {
             quick_ack(endpoint_with(store), p)
         } else {
             axum_app(&mode, p).unwrap_or_else(|| {
-                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix")
+                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | bare-hmac | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix | actix-hmac")
             })
         };
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
@@ -52,13 +53,23 @@ fn main() {
     });
 }
 
-fn actix(with_hookgate: bool, port: u16) {
+fn actix(mode: &str, port: u16) {
     use actix_web::{App, HttpResponse, HttpServer, Route, web};
+    use hmac::{Hmac, Mac};
+    let with_hookgate = mode == "actix";
+    // `actix-hmac`: the bare route computing the body's HMAC and nothing else (calibration).
+    let key = (mode == "actix-hmac")
+        .then(|| Hmac::<sha2::Sha256>::new_from_slice(hookgate_bench::SECRET.as_bytes()).expect("key"));
     let processed = Arc::new(AtomicU64::new(0));
-    let route = |p: Arc<AtomicU64>| -> Route {
+    let route = move |p: Arc<AtomicU64>| -> Route {
+        let key = key.clone();
         web::post().to(move |body: Bytes| {
-            let p = Arc::clone(&p);
+            let (p, key) = (Arc::clone(&p), key.clone());
             async move {
+                if let Some(mut mac) = key {
+                    mac.update(&body);
+                    std::hint::black_box(mac.finalize().into_bytes());
+                }
                 std::hint::black_box(&body);
                 p.fetch_add(1, Ordering::Relaxed);
                 HttpResponse::NoContent().finish()
@@ -80,13 +91,14 @@ fn actix(with_hookgate: bool, port: u16) {
             .expect("bind")
             .run()
         } else {
+            let route = route.clone();
             HttpServer::new(move || App::new().service(web::resource("/webhooks").route(route(Arc::clone(&p)))))
                 .workers(1)
                 .bind(("127.0.0.1", port))
                 .expect("bind")
                 .run()
         };
-        eprintln!("bench-server actix (hookgate: {with_hookgate}) on 127.0.0.1:{port}");
+        eprintln!("bench-server {mode} on 127.0.0.1:{port}");
         server.await.expect("serve");
     });
     println!("processed {}", processed.load(Ordering::Relaxed));
