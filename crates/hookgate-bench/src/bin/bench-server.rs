@@ -3,10 +3,10 @@
 //! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`),
 //! `hand-rolled` (the axum `Bytes` route with the HMAC check people write by hand: HMAC-SHA256 of
 //! the body, hex-decoded `X-Hub-Signature-256` compared in constant time; no replay window, no
-//! dedupe — the calibration point for what one HMAC costs per request here), and three more
+//! dedupe — the calibration point for what one HMAC costs per request here), and four
 //! calibration routes: `bare-headers` (the bare route also taking the `HeaderMap`), `bare-spin`
-//! (the bare route spinning 3 µs per request) and `bare-hmac` (the bare route computing the
-//! body's HMAC and nothing else), and `actix-hmac` (the same on the bare actix route).
+//! (the bare route spinning 3 µs per request), `bare-hmac` (the bare route computing the body's
+//! HMAC and nothing else) and `actix-hmac` (the same on the bare actix route).
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -91,7 +91,6 @@ fn actix(mode: &str, port: u16) {
             .expect("bind")
             .run()
         } else {
-            let route = route.clone();
             HttpServer::new(move || App::new().service(web::resource("/webhooks").route(route(Arc::clone(&p)))))
                 .workers(1)
                 .bind(("127.0.0.1", port))
