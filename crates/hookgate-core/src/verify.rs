@@ -275,9 +275,7 @@ impl Verifier {
         };
         let event_type = match &s.event_type {
             EventTypeSource::None => None,
-            EventTypeSource::Header(h) => {
-                slots.event.map_or(Ok(None), |i| seen[i].text(h))?.filter(|v| !v.is_empty()).map(Arc::from)
-            }
+            EventTypeSource::Header(h) => slot_text(&seen, slots.event, h)?.filter(|v| !v.is_empty()).map(Arc::from),
             EventTypeSource::BodyFields(_) => self.body_paths.event.iter().find_map(|&i| take(Some(i))),
         };
         let timestamp = auth.timestamp.or_else(|| take(self.body_paths.timestamp).and_then(|t| parse_any_time(&t)));
@@ -326,7 +324,7 @@ impl Verifier {
         parse_signatures(s, raw, &mut parsed)?;
 
         let header_id = match &s.id {
-            IdSource::Header(h) => Some(match slots.id.map_or(Ok(None), |i| seen[i].text(h))? {
+            IdSource::Header(h) => Some(match slot_text(seen, slots.id, h)? {
                 Some(v) if !v.is_empty() => {
                     if v.len() > MAX_ID_LEN {
                         return Err(VerifyError::new(VerifyErrorKind::MalformedHeader)
@@ -341,7 +339,7 @@ impl Verifier {
         };
 
         let ts_text = match &s.timestamp {
-            TimestampSource::Header(h) => match slots.ts.map_or(Ok(None), |i| seen[i].text(h))? {
+            TimestampSource::Header(h) => match slot_text(seen, slots.ts, h)? {
                 Some(v) if !v.is_empty() => Some((v, &**h)),
                 _ => return Err(VerifyError::new(VerifyErrorKind::MissingHeader).header(h)),
             },
@@ -413,6 +411,11 @@ impl Verifier {
         hex::encode_to_slice(h.finalize(), &mut text[7..]).expect("64 hex digits fit");
         Arc::from(std::str::from_utf8(&text).expect("ASCII"))
     }
+}
+
+/// The text of the header in `slot` of one [`read`] (`None` when the scheme gave it no slot).
+fn slot_text<'h>(seen: &[Seen<'h>; MAX_READ], slot: Option<usize>, name: &str) -> Result<Option<&'h str>, VerifyError> {
+    slot.map_or(Ok(None), |i| seen[i].text(name))
 }
 
 pub(crate) fn feed(scheme: &Scheme, id: &str, ts: &str, body: &[u8], sink: &mut impl FnMut(&[u8])) {

@@ -27,7 +27,7 @@ fn main() {
     rt.block_on(async move {
         let processed = Arc::new(AtomicU64::new(0));
         let app = hookgate_bench::axum_app(&mode, Arc::clone(&processed))
-            .unwrap_or_else(|| panic!("unknown mode {mode}: bare | hand-rolled | handler | quick-ack"))
+            .unwrap_or_else(|| panic!("unknown mode {mode}: bare | bare-headers | bare-spin | bare-hmac | hand-rolled | handler | quick-ack"))
             // As `axum::serve` does once per connection: handlers and layers turned into routes
             // eagerly, not on every request.
             .with_state(());
