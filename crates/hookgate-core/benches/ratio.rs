@@ -95,7 +95,7 @@ fn main() {
                     black_box(m.finalize().into_bytes());
                 });
                 let au = per_call(iters, || {
-                    black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index);
+                    black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
                 });
                 let ve = per_call(iters, || {
                     black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());

@@ -64,7 +64,7 @@ impl Scheme {
 
         let (version, encoded) = if let Some(state) = secret.hmac_state() {
             let mut mac = state.clone();
-            feed(self, &id, &ts, body, &mut |b| mac.update(b));
+            feed(self, id.as_bytes(), ts.as_bytes(), body, &mut |b| mac.update(b));
             let tag = mac.finalize().into_bytes();
             let enc = match (&self.syntax, self.encoding) {
                 (SignatureSyntax::VersionedList, _) | (_, Encoding::Base64) => BASE64_LENIENT.encode(tag),
@@ -73,7 +73,7 @@ impl Scheme {
             ("v1", enc)
         } else if let (Some(key), SignatureSyntax::VersionedList) = (secret.ed25519_signing(), &self.syntax) {
             let mut msg = Vec::with_capacity(body.len() + id.len() + ts.len() + 2);
-            feed(self, &id, &ts, body, &mut |b| msg.extend_from_slice(b));
+            feed(self, id.as_bytes(), ts.as_bytes(), body, &mut |b| msg.extend_from_slice(b));
             ("v1a", BASE64_LENIENT.encode(key.sign(&msg).to_bytes()))
         } else {
             return Err(ConfigError::new(

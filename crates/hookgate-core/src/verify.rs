@@ -99,16 +99,67 @@ impl Verified {
 }
 
 /// The signature check passed: which secret matched, and what the headers said.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use hookgate_core::{Preset, Verifier};
+///
+/// let verifier = Verifier::for_preset(Preset::Github, &["It's a Secret to Everybody"]).unwrap();
+/// let headers = [
+///     ("X-Hub-Signature-256", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
+///     ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+/// ];
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let auth = verifier.authenticate(&headers, b"Hello, World!", now).unwrap();
+/// assert_eq!(auth.secret_index(), 0);
+/// assert_eq!(auth.header_id(), Some("72d3162e-cc78-11e3-81ab-4c9367dc0958"));
+/// assert_eq!(auth.timestamp(), None);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Authenticated<'h> {
-    /// Which configured secret matched.
-    pub secret_index: usize,
+    secret_index: usize,
+    // Kept as bytes: checked to be UTF-8 (an ASCII test in the common case), turned into `str`
+    // only when asked for, so `authenticate` pays no second validation.
+    header_id: Option<&'h [u8]>,
+    timestamp: Option<i64>,
+    // ASCII digits once parsed.
+    timestamp_text: Option<&'h [u8]>,
+}
+
+impl<'h> Authenticated<'h> {
+    /// Which configured secret matched (its index in [`Verifier::secrets`]).
+    pub fn secret_index(&self) -> usize {
+        self.secret_index
+    }
     /// The id from its header, for header-id schemes.
-    pub header_id: Option<&'h str>,
-    /// The timestamp from its header or `t=` entry.
-    pub timestamp: Option<i64>,
+    pub fn header_id(&self) -> Option<&'h str> {
+        self.header_id.map(checked_text)
+    }
+    /// The timestamp from its header or `t=` entry, in Unix seconds.
+    pub fn timestamp(&self) -> Option<i64> {
+        self.timestamp
+    }
     /// The timestamp exactly as sent (it is part of the signed content for some schemes).
-    pub timestamp_text: Option<&'h str>,
+    pub fn timestamp_text(&self) -> Option<&'h str> {
+        self.timestamp_text.map(checked_text)
+    }
+}
+
+impl std::fmt::Debug for Authenticated<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("secret_index", &self.secret_index)
+            .field("header_id", &self.header_id())
+            .field("timestamp", &self.timestamp)
+            .field("timestamp_text", &self.timestamp_text())
+            .finish()
+    }
+}
+
+/// Header text already checked to be UTF-8 by [`Seen::text_bytes`]; the conversion cannot fail
+/// (were it to, the text would read as empty rather than panic).
+fn checked_text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 #[derive(Debug, Default)]
@@ -207,7 +258,7 @@ struct Parsed<'h> {
     candidates: [Candidate; MAX_SIGNATURES],
     len: usize,
     /// The `t=` entry; ASCII digits once [`parse_unix`] accepted it.
-    timestamp: Option<&'h str>,
+    timestamp: Option<&'h [u8]>,
 }
 
 impl Verifier {
@@ -268,10 +319,10 @@ impl Verifier {
             IdSource::BodyField(_) => take(self.body_paths.id).filter(|v| !v.is_empty()),
             _ => None,
         };
-        let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
+        let (delivery_id, id_from_provider) = match (auth.header_id(), body_id) {
             (Some(h), _) => (Arc::from(h), true),
             (None, Some(v)) => (v, true),
-            (None, None) => (self.digest_id("", auth.timestamp_text.unwrap_or(""), body), false),
+            (None, None) => (self.digest_id(b"", auth.timestamp_text.unwrap_or_default(), body), false),
         };
         let event_type = match &s.event_type {
             EventTypeSource::None => None,
@@ -324,7 +375,7 @@ impl Verifier {
         parse_signatures(s, raw, &mut parsed)?;
 
         let header_id = match &s.id {
-            IdSource::Header(h) => Some(match slot_text(seen, slots.id, h)? {
+            IdSource::Header(h) => Some(match slot_bytes(seen, slots.id, h)? {
                 Some(v) if !v.is_empty() => {
                     if v.len() > MAX_ID_LEN {
                         return Err(VerifyError::new(VerifyErrorKind::MalformedHeader)
@@ -339,7 +390,7 @@ impl Verifier {
         };
 
         let ts_text = match &s.timestamp {
-            TimestampSource::Header(h) => match slot_text(seen, slots.ts, h)? {
+            TimestampSource::Header(h) => match slot_bytes(seen, slots.ts, h)? {
                 Some(v) if !v.is_empty() => Some((v, &**h)),
                 _ => return Err(VerifyError::new(VerifyErrorKind::MissingHeader).header(h)),
             },
@@ -356,8 +407,8 @@ impl Verifier {
             self.window.check(ts, now)?;
         }
 
-        let id = header_id.unwrap_or("");
-        let ts = ts_text.map(|t| t.0).unwrap_or("");
+        let id = header_id.unwrap_or_default();
+        let ts = ts_text.map(|t| t.0).unwrap_or_default();
         let candidates = &parsed.candidates[..parsed.len];
         for (index, secret) in self.secrets.iter().enumerate() {
             if !secret.is_active(now) {
@@ -398,12 +449,12 @@ impl Verifier {
     }
 
     /// Feeds the signed content, piece by piece, to `sink` (no concatenation).
-    pub(crate) fn feed(&self, id: &str, ts: &str, body: &[u8], mut sink: impl FnMut(&[u8])) {
+    pub(crate) fn feed(&self, id: &[u8], ts: &[u8], body: &[u8], mut sink: impl FnMut(&[u8])) {
         feed(&self.scheme, id, ts, body, &mut sink)
     }
 
     /// `sha256:<64 hex digits>` of the signed content, built in place (one allocation).
-    fn digest_id(&self, id: &str, ts: &str, body: &[u8]) -> Arc<str> {
+    fn digest_id(&self, id: &[u8], ts: &[u8], body: &[u8]) -> Arc<str> {
         let mut h = Sha256::new();
         self.feed(id, ts, body, |b| h.update(b));
         let mut text = [0u8; 7 + 64];
@@ -413,16 +464,26 @@ impl Verifier {
     }
 }
 
+/// The text of the header in `slot` of one [`read`], as bytes checked to be UTF-8 (`None` when
+/// the scheme gave it no slot).
+fn slot_bytes<'h>(
+    seen: &[Seen<'h>; MAX_READ],
+    slot: Option<usize>,
+    name: &str,
+) -> Result<Option<&'h [u8]>, VerifyError> {
+    slot.map_or(Ok(None), |i| seen[i].text_bytes(name))
+}
+
 /// The text of the header in `slot` of one [`read`] (`None` when the scheme gave it no slot).
 fn slot_text<'h>(seen: &[Seen<'h>; MAX_READ], slot: Option<usize>, name: &str) -> Result<Option<&'h str>, VerifyError> {
     slot.map_or(Ok(None), |i| seen[i].text(name))
 }
 
-pub(crate) fn feed(scheme: &Scheme, id: &str, ts: &str, body: &[u8], sink: &mut impl FnMut(&[u8])) {
+pub(crate) fn feed(scheme: &Scheme, id: &[u8], ts: &[u8], body: &[u8], sink: &mut impl FnMut(&[u8])) {
     for part in scheme.content.parts() {
         match part {
-            ContentPart::Id => sink(id.as_bytes()),
-            ContentPart::Timestamp => sink(ts.as_bytes()),
+            ContentPart::Id => sink(id),
+            ContentPart::Timestamp => sink(ts),
             ContentPart::Body => sink(body),
             ContentPart::Literal(l) => sink(l.as_bytes()),
         }
@@ -476,9 +537,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h [u8], out: &mut Parsed<'h>) -> Resu
                 }
             }
             let t = timestamp.ok_or_else(|| malformed("no timestamp entry"))?;
-            // `raw` is UTF-8 (`Seen::text_bytes`) and `t` was cut from it at ASCII bytes, so this
-            // cannot fail; were it to, the caller's "not Unix seconds" would report the empty text.
-            out.timestamp = Some(std::str::from_utf8(t).unwrap_or_default());
+            out.timestamp = Some(t);
         }
         SignatureSyntax::VersionedList => {
             for item in words(raw) {
@@ -584,14 +643,14 @@ fn mac_eq(a: &[u8], b: &[u8]) -> Choice {
 }
 
 /// Unix seconds: 1 to 15 ASCII digits.
-pub(crate) fn parse_unix(t: &str) -> Option<i64> {
+pub(crate) fn parse_unix(t: &[u8]) -> Option<i64> {
     if t.is_empty() || t.len() > 15 {
         return None;
     }
     // No exit per digit: the sum stays in a register (a `try_fold` kept it on the stack, a
     // store and a load per digit). Fifteen values up to 255 cannot overflow.
     let (mut acc, mut bad) = (0i64, false);
-    for c in t.bytes() {
+    for &c in t {
         let d = c.wrapping_sub(b'0');
         bad |= d > 9;
         acc = acc * 10 + i64::from(d);
@@ -601,7 +660,7 @@ pub(crate) fn parse_unix(t: &str) -> Option<i64> {
 
 /// A body timestamp: Unix seconds, or RFC 3339 text.
 fn parse_any_time(t: &str) -> Option<i64> {
-    parse_unix(t).or_else(|| {
+    parse_unix(t.as_bytes()).or_else(|| {
         let st = humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok()?;
         Some(crate::replay::unix_seconds(st))
     })
@@ -670,9 +729,9 @@ mod tests {
 
     #[test]
     fn unix_and_rfc3339() {
-        assert_eq!(parse_unix("1614265330"), Some(1614265330));
-        assert_eq!(parse_unix("999999999999999"), Some(999_999_999_999_999));
-        assert_eq!(parse_unix("0"), Some(0));
+        assert_eq!(parse_unix(b"1614265330"), Some(1614265330));
+        assert_eq!(parse_unix(b"999999999999999"), Some(999_999_999_999_999));
+        assert_eq!(parse_unix(b"0"), Some(0));
         for bad in [
             "",
             "-1",
@@ -684,7 +743,7 @@ mod tests {
             "1\u{e9}",
             "\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}\u{ff}",
         ] {
-            assert_eq!(parse_unix(bad), None, "{bad}");
+            assert_eq!(parse_unix(bad.as_bytes()), None, "{bad}");
         }
         assert_eq!(parse_any_time("2026-04-02T10:30:45.000Z"), Some(1775125845));
         assert_eq!(parse_any_time("1699123456"), Some(1699123456));
