@@ -261,3 +261,52 @@ fn digest_id_covers_signed_timestamp() {
     assert!(ia.delivery_id().starts_with("sha256:") && ia.delivery_id() != ib.delivery_id());
     assert_eq!(ia.delivery_id(), v.verify(&a, b"{}", at(TS + 5)).unwrap().delivery_id());
 }
+
+#[test]
+fn authenticate_reports_the_headers_it_read() {
+    let (v, h) = signed(Preset::StandardWebhooks, SW, b"{}");
+    let auth = v.authenticate(&h, b"{}", at(TS)).unwrap();
+    assert_eq!((auth.secret_index(), auth.header_id(), auth.timestamp()), (0, Some("dlv_1"), Some(TS)));
+    assert_eq!(auth.timestamp_text(), Some("1700000000"));
+    assert!(format!("{auth:?}").contains("\"dlv_1\""));
+
+    // Stripe: the timestamp comes from the `t=` entry, there is no id header.
+    let (v, h) = signed(Preset::Stripe, "s3cret", b"{}");
+    let auth = v.authenticate(&h, b"{}", at(TS)).unwrap();
+    assert_eq!((auth.header_id(), auth.timestamp_text()), (None, Some("1700000000")));
+}
+
+/// Id and timestamp headers are read as bytes and tested for ASCII first; anything that is not
+/// UTF-8 is still refused (400), by `authenticate` and `verify` alike, and non-ASCII UTF-8 ids
+/// still verify.
+#[test]
+fn non_utf8_id_or_timestamp_is_400() {
+    let cases = [
+        (Preset::StandardWebhooks, SW, "webhook-id"),
+        (Preset::StandardWebhooks, SW, "webhook-timestamp"),
+        (Preset::Github, "s3cret", "x-github-delivery"),
+    ];
+    for (preset, secret, name) in cases {
+        let (v, h) = signed(preset, secret, b"{}");
+        let mut bytes: Vec<(String, Vec<u8>)> =
+            h.iter().map(|(k, val)| (k.to_ascii_lowercase(), val.clone().into_bytes())).collect();
+        for (k, val) in &mut bytes {
+            if k == name {
+                val.extend_from_slice(b"\xff");
+            }
+        }
+        let a = v.authenticate(&bytes, b"{}", at(TS)).unwrap_err();
+        let b = v.verify(&bytes, b"{}", at(TS)).unwrap_err();
+        for e in [a, b] {
+            assert_eq!((e.kind(), e.header_name()), (VerifyErrorKind::MalformedHeader, Some(name)), "{e}");
+            assert!(e.to_string().contains("UTF-8"), "{e}");
+        }
+    }
+    // A non-ASCII UTF-8 id is text like any other: it verifies and is reported as sent.
+    let scheme = Preset::StandardWebhooks.scheme();
+    let s = Secret::parse(scheme.secret_format(), SW).unwrap();
+    let h = scheme.sign(&s, b"{}", &SignOptions { id: Some("msg_é✓"), timestamp: Some(TS), event_type: None }).unwrap();
+    let v = Verifier::new(scheme, s);
+    assert_eq!(v.authenticate(&h, b"{}", at(TS)).unwrap().header_id(), Some("msg_é✓"));
+    assert_eq!(v.verify(&h, b"{}", at(TS)).unwrap().delivery_id(), "msg_é✓");
+}
