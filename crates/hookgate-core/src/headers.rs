@@ -98,7 +98,7 @@ fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
         return a.eq_ignore_ascii_case(b);
     }
     let word = |s: &[u8], at: usize| lower_word(u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes")));
-    // The first eight bytes and the last eight (overlapping them unless the length is 16).
+    // The first eight bytes and the last eight, which overlap them (the same word at 8 bytes).
     word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
 }
 
