@@ -191,6 +191,7 @@ impl<'a> Seen<'a> {
     ///
     /// A header sent several times with different values is ambiguous and refused (400); the
     /// same value repeated is accepted. Values over [`MAX_HEADER_VALUE_LEN`] are refused (400).
+    #[inline]
     pub(crate) fn single(self, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
         if self.conflict {
             return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader).header(name));
@@ -215,12 +216,33 @@ impl<'a> Seen<'a> {
 
     /// Like [`Seen::text`], as bytes: the UTF-8 check is the cheaper ASCII test first (a full
     /// validation only for non-ASCII values).
+    #[inline]
     pub(crate) fn text_bytes(self, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
         match self.single(name)? {
-            Some(v) if !v.is_ascii() && std::str::from_utf8(v).is_err() => Err(not_utf8(name)),
+            Some(v) if !is_ascii(v) && std::str::from_utf8(v).is_err() => Err(not_utf8(name)),
             v => Ok(v.map(<[u8]>::trim_ascii)),
         }
     }
+}
+
+/// `b.is_ascii()`, for header values: every eight-byte word OR-ed together (the last one
+/// overlapping), one test at the end. On the ids, timestamps and signatures of the presets (10 to
+/// 80 bytes) this took ~50 instructions less per check than `std`'s version (callgrind).
+#[inline]
+fn is_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = b.len();
+    if n < 8 {
+        return b.iter().fold(0u8, |acc, &c| acc | c) < 0x80;
+    }
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let mut acc = word(n - 8);
+    let mut at = 0;
+    while at + 8 < n {
+        acc |= word(at);
+        at += 8;
+    }
+    acc & HIGH == 0
 }
 
 fn not_utf8(name: &str) -> VerifyError {
@@ -298,6 +320,21 @@ mod tests {
         }
         check(b"abc", b"abcd");
         check(b"", b"");
+    }
+
+    #[test]
+    fn is_ascii_matches_std() {
+        for len in 0..=40usize {
+            let base = vec![b'a'; len];
+            assert!(is_ascii(&base));
+            for pos in 0..len {
+                for byte in 0..=255u8 {
+                    let mut v = base.clone();
+                    v[pos] = byte;
+                    assert_eq!(is_ascii(&v), v.is_ascii(), "{len} {pos} {byte}");
+                }
+            }
+        }
     }
 
     #[test]
