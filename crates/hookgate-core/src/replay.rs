@@ -167,5 +167,16 @@ mod tests {
         assert!(w.check(i64::MIN, at(1000)).is_err());
         assert!(w.check(i64::MAX, at(1000)).is_err());
         assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_secs(5)), -5);
+        let e = w.check(1000 + 300 + 7, at(1000)).unwrap_err();
+        assert_eq!((e.kind(), e.out_of_window_by()), (VerifyErrorKind::Future, Some(7)));
+        let e = w.check(0, at(1000)).unwrap_err();
+        assert_eq!((e.kind(), e.out_of_window_by()), (VerifyErrorKind::Stale, Some(700)));
+        let e = w.check(i64::MAX, at(0)).unwrap_err();
+        assert_eq!((e.kind(), e.out_of_window_by()), (VerifyErrorKind::Future, Some(i64::MAX as u64 - 300)));
+        // A window wider than i64 seconds accepts everything on that side.
+        let wide = ReplayWindow::new(Duration::MAX, Duration::MAX);
+        assert!(wide.check(i64::MIN, at(1000)).is_ok() && wide.check(i64::MAX, at(1000)).is_ok());
+        // Boundaries are inclusive in both directions.
+        assert!(w.check(700, at(1000)).is_ok() && w.check(1300, at(1000)).is_ok());
     }
 }
