@@ -218,8 +218,19 @@ impl<'a> Seen<'a> {
     /// validation only for non-ASCII values).
     #[inline]
     pub(crate) fn text_bytes(self, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
+        // The common case inline: one value, not too long, ASCII; the rest out of line.
+        match self.first {
+            None if !self.conflict => Ok(None),
+            Some(v) if !self.conflict && v.len() <= MAX_HEADER_VALUE_LEN && is_ascii(v) => Ok(Some(v.trim_ascii())),
+            _ => self.text_bytes_rare(name),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn text_bytes_rare(self, name: &str) -> Result<Option<&'a [u8]>, VerifyError> {
         match self.single(name)? {
-            Some(v) if !is_ascii(v) && std::str::from_utf8(v).is_err() => Err(not_utf8(name)),
+            Some(v) if std::str::from_utf8(v).is_err() => Err(not_utf8(name)),
             v => Ok(v.map(<[u8]>::trim_ascii)),
         }
     }
