@@ -102,6 +102,22 @@ fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
     word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
 }
 
+/// `a == b` for header names of up to 24 bytes by comparing two or three eight-byte words (the
+/// last one overlapping) instead of calling `memcmp`, whose call cost more than the comparison on
+/// these short names; longer ones use `==`.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if !(8..=24).contains(&n) {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8) && (n <= 16 || word(a, 8) == word(b, 8))
+}
+
 /// Each ASCII capital letter of the eight bytes of `x` made lowercase; every other byte unchanged.
 fn lower_word(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -147,7 +163,7 @@ pub fn header_values<'a, P, H>(
 {
     if len <= SCAN_HEADERS_AT_MOST {
         for (k, v) in pairs() {
-            if let Some(i) = names.iter().position(|n| *n == k) {
+            if let Some(i) = names.iter().position(|n| same_name(n.as_bytes(), k.as_bytes())) {
                 each(i, v);
             }
         }
@@ -331,6 +347,22 @@ mod tests {
         }
         check(b"abc", b"abcd");
         check(b"", b"");
+    }
+
+    #[test]
+    fn same_name_matches_eq() {
+        for len in 0..=40usize {
+            let base: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_name(&base, &base));
+            assert!(!same_name(&base, &[base.as_slice(), b"x"].concat()));
+            for pos in 0..len {
+                for byte in [0u8, b'A', base[pos] ^ 1, base[pos] ^ 0x80, 0xff] {
+                    let mut other = base.clone();
+                    other[pos] = byte;
+                    assert_eq!(same_name(&base, &other), base == other, "{len} {pos} {byte}");
+                }
+            }
+        }
     }
 
     #[test]
