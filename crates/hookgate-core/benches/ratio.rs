@@ -4,6 +4,9 @@
 //! `authenticate` (the security decision) and `verify` (plus metadata extraction) run back to
 //! back on the same bytes; the table shows per-call medians over the rounds and the median of the
 //! per-round ratios, which cancels most of the machine's drift.
+//!
+//! `RATIO_ONE=github/20000` runs one preset's 1 KiB `authenticate` (or `floor/20000`, the bare
+//! HMAC) that many times and nothing else, for instruction counts under callgrind.
 
 #![allow(missing_docs)]
 
@@ -57,7 +60,47 @@ fn hand_written_github(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha
     diff == 0
 }
 
+/// The verifier and signed headers the table uses for preset `p` (1 KiB and 64 KiB rows alike).
+fn signed(p: Preset, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
+    let scheme = p.scheme();
+    let text = match p {
+        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        _ => "a-32-character-secret-for-bench!",
+    };
+    let secret = Secret::parse(scheme.secret_format(), text).unwrap();
+    let opts =
+        SignOptions { id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"), timestamp: Some(TS), event_type: Some("push") };
+    let headers = scheme.sign(&secret, body, &opts).unwrap();
+    (Verifier::new(scheme, secret), headers)
+}
+
+/// `RATIO_ONE="stripe/20000"` (or `floor/20000`): `authenticate` of that preset's 1 KiB row, that
+/// many times and nothing else, for `valgrind --tool=callgrind` (the difference of two counts
+/// gives instructions per call without the set-up).
+fn one(spec: &str) {
+    let (name, n) = spec.split_once('/').expect("preset/N");
+    let n: u32 = n.parse().expect("N");
+    let (body, now) = (shared::body(1024), UNIX_EPOCH + Duration::from_secs(TS as u64));
+    if name == "floor" {
+        let key = Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap();
+        for _ in 0..n {
+            let mut m = key.clone();
+            m.update(black_box(&body));
+            black_box(m.finalize().into_bytes());
+        }
+        return;
+    }
+    let p = Preset::ALL.into_iter().find(|p| p.name() == name).expect("a preset name or floor");
+    let (v, headers) = signed(p, &body);
+    for _ in 0..n {
+        black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("RATIO_ONE") {
+        return one(&spec);
+    }
     let now = UNIX_EPOCH + Duration::from_secs(TS as u64);
     println!(
         "| preset | body | floor (ns) | authenticate (ns) | verify (ns) | authenticate / floor | verify / floor |"
@@ -69,19 +112,7 @@ fn main() {
         let iters = if size == 1024 { 2000 } else { 40 };
         let floor_key = Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap();
         for p in Preset::ALL {
-            let scheme = p.scheme();
-            let text = match p {
-                Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-                _ => "a-32-character-secret-for-bench!",
-            };
-            let secret = Secret::parse(scheme.secret_format(), text).unwrap();
-            let opts = SignOptions {
-                id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
-                timestamp: Some(TS),
-                event_type: Some("push"),
-            };
-            let headers = scheme.sign(&secret, &body, &opts).unwrap();
-            let v = Verifier::new(scheme, secret);
+            let (v, headers) = signed(p, &body);
             let (mut f, mut a, mut w, mut ra, mut rw) = (vec![], vec![], vec![], vec![], vec![]);
             let by_hand = p == Preset::Github;
             if by_hand {
