@@ -161,6 +161,17 @@ mod tests {
         assert_eq!((e.kind(), e.out_of_window_by()), (VerifyErrorKind::Future, Some(3)));
     }
 
+    /// Whole seconds decide: a fraction of a second on the clock never moves either edge.
+    #[test]
+    fn fractions_of_a_second_at_both_edges() {
+        let w = ReplayWindow::new(Duration::from_secs(10), Duration::from_secs(2));
+        for ns in [0, 1, 500_000_000, 999_999_999] {
+            let now = UNIX_EPOCH + Duration::new(1000, ns);
+            assert!(w.check(990, now).is_ok() && w.check(989, now).is_err(), "{ns}");
+            assert!(w.check(1002, now).is_ok() && w.check(1003, now).is_err(), "{ns}");
+        }
+    }
+
     #[test]
     fn extreme_values_do_not_overflow() {
         let w = ReplayWindow::default();
