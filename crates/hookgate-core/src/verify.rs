@@ -536,8 +536,7 @@ fn parse_signatures<'h>(s: &Scheme, raw: &'h [u8], out: &mut Parsed<'h>) -> Resu
                     push(out, Alg::Hmac, s.encoding, v)?;
                 }
             }
-            let t = timestamp.ok_or_else(|| malformed("no timestamp entry"))?;
-            out.timestamp = Some(t);
+            out.timestamp = Some(timestamp.ok_or_else(|| malformed("no timestamp entry"))?);
         }
         SignatureSyntax::VersionedList => {
             for item in words(raw) {
