@@ -63,11 +63,7 @@ fn hand_written_github(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha
 /// The verifier and signed headers the table uses for preset `p` (1 KiB and 64 KiB rows alike).
 fn signed(p: Preset, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
     let scheme = p.scheme();
-    let text = match p {
-        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-        _ => "a-32-character-secret-for-bench!",
-    };
-    let secret = Secret::parse(scheme.secret_format(), text).unwrap();
+    let secret = Secret::parse(scheme.secret_format(), shared::secret_text(p)).unwrap();
     let opts =
         SignOptions { id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"), timestamp: Some(TS), event_type: Some("push") };
     let headers = scheme.sign(&secret, body, &opts).unwrap();

@@ -25,7 +25,7 @@ pub(crate) fn body(len: usize) -> Vec<u8> {
     b
 }
 
-fn secret_text(p: Preset) -> &'static str {
+pub(crate) fn secret_text(p: Preset) -> &'static str {
     match p {
         Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
         _ => "a-32-character-secret-for-bench!",
