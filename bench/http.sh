@@ -17,6 +17,7 @@
 #
 #   bash bench/http.sh            # DURATION=10s RUNS=5 CONNS=50 by default
 #   MODES="bare express" bash bench/http.sh
+#   ALT_BIN=/tmp/old/bench-server MODES="bare quick-ack quick-ack+alt" bash bench/http.sh
 # The quick-ack-redis row needs HOOKGATE_REDIS_URL (bench/redis.sh starts a pinned Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +26,8 @@ DURATION=${DURATION:-10s}
 RUNS=${RUNS:-5}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18080}
-DEFAULT_MODES="bare bare-headers bare-spin bare-hmac hand-rolled handler quick-ack actix-bare actix-hmac actix express flask"
-[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare bare-headers bare-spin bare-hmac hand-rolled handler quick-ack quick-ack-redis actix-bare actix-hmac actix express flask"
+DEFAULT_MODES="bare bare-headers bare-spin bare-hmac hand-rolled handler quick-ack actix-bare actix-hmac actix-hand-rolled actix express flask"
+[ -n "${HOOKGATE_REDIS_URL:-}" ] && DEFAULT_MODES="bare bare-headers bare-spin bare-hmac hand-rolled handler quick-ack quick-ack-redis actix-bare actix-hmac actix-hand-rolled actix express flask"
 MODES=${MODES:-$DEFAULT_MODES}
 
 if ! command -v wrk >/dev/null; then
@@ -53,6 +54,10 @@ run_one() { # mode run
     # gunicorn's sync workers, (2 x cores) + 1 = 3 for the one core the server gets.
     flask) taskset -c 0 bench/flask/.venv/bin/gunicorn -w 3 -b "127.0.0.1:$PORT" --chdir bench/flask \
       --log-level warning app:app >"$OUT/$mode.$run.server" 2>&1 & ;;
+    # MODE+alt: the same mode served by another build's bench-server (ALT_BIN), for old-vs-new
+    # comparisons in one interleaved run.
+    *+alt) taskset -c 0 "${ALT_BIN:?MODE+alt needs ALT_BIN=path/to/bench-server}" "${mode%+alt}" "$PORT" \
+      >"$OUT/$mode.$run.server" 2>/dev/null & ;;
     *) taskset -c 0 "$BIN/bench-server" "$mode" "$PORT" >"$OUT/$mode.$run.server" 2>/dev/null & ;;
   esac
   local pid=$!

@@ -60,6 +60,79 @@ fn hand_written_github(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha
     diff == 0
 }
 
+/// Calibration: the leanest Standard Webhooks check a careful user can write by hand (find the
+/// three headers, parse the timestamp and check it is within 300 s, HMAC `id.timestamp.body` with a
+/// precomputed key, base64 the MAC and compare it in constant time with each `v1,` entry) — no
+/// rotation, no Ed25519, no error kinds, no length limits, `std`'s parsing.
+fn hand_written_standard(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha256>, now: i64) -> bool {
+    use base64::Engine as _;
+    use subtle::ConstantTimeEq as _;
+    let find = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let (Some(id), Some(ts), Some(sig)) = (find("webhook-id"), find("webhook-timestamp"), find("webhook-signature"))
+    else {
+        return false;
+    };
+    let Ok(t) = ts.parse::<i64>() else { return false };
+    if (now - t).abs() > 300 {
+        return false;
+    }
+    let mut mac = key.clone();
+    for part in [id.as_bytes(), b".", ts.as_bytes(), b".", body] {
+        mac.update(part);
+    }
+    let mut expected = [0u8; 44];
+    base64::engine::general_purpose::STANDARD.encode_slice(mac.finalize().into_bytes(), &mut expected).unwrap();
+    sig.split(' ')
+        .filter_map(|e| e.strip_prefix("v1,"))
+        .fold(false, |ok, s| ok | bool::from(s.as_bytes().ct_eq(&expected)))
+}
+
+/// Calibration: the leanest Stripe check a careful user can write by hand (split
+/// `Stripe-Signature` on `,`, take `t=` and the `v1=` entries, check the timestamp is within 300 s,
+/// HMAC `t.body`, compare the lowercase hex of the MAC with each `v1=` entry without decoding it).
+fn hand_written_stripe(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha256>, now: i64) -> bool {
+    let Some((_, sig)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("stripe-signature")) else {
+        return false;
+    };
+    let Some(t) = sig.split(',').find_map(|e| e.strip_prefix("t=")) else { return false };
+    let Ok(ts) = t.parse::<i64>() else { return false };
+    if (now - ts).abs() > 300 {
+        return false;
+    }
+    let mut mac = key.clone();
+    for part in [t.as_bytes(), b".", body] {
+        mac.update(part);
+    }
+    let tag = mac.finalize().into_bytes();
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    sig.split(',').filter_map(|e| e.strip_prefix("v1=")).filter(|h| h.len() == 64).fold(false, |ok, hex| {
+        let mut diff = 0u8;
+        for (pair, byte) in hex.as_bytes().chunks_exact(2).zip(tag) {
+            diff |= (pair[0] ^ DIGITS[usize::from(byte >> 4)]) | (pair[1] ^ DIGITS[usize::from(byte & 15)]);
+        }
+        ok | (diff == 0)
+    })
+}
+
+/// A hand-written check: headers, body, precomputed key, now (Unix seconds).
+type HandCheck = fn(&[(String, String)], &[u8], &Hmac<Sha256>, i64) -> bool;
+
+/// The hand-written calibration check for `p`, if there is one, with its precomputed key.
+fn by_hand(p: Preset) -> Option<(Hmac<Sha256>, HandCheck)> {
+    use base64::Engine as _;
+    let key = |k: &[u8]| Hmac::<Sha256>::new_from_slice(k).unwrap();
+    let text = shared::secret_text(p);
+    Some(match p {
+        Preset::Github => (key(text.as_bytes()), |h, b, k, _| hand_written_github(h, b, k)),
+        Preset::Stripe => (key(text.as_bytes()), hand_written_stripe),
+        Preset::StandardWebhooks => {
+            let raw = base64::engine::general_purpose::STANDARD.decode(text.trim_start_matches("whsec_")).unwrap();
+            (key(&raw), hand_written_standard)
+        }
+        _ => return None,
+    })
+}
+
 /// The verifier and signed headers the table uses for preset `p` (1 KiB and 64 KiB rows alike).
 fn signed(p: Preset, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
     let scheme = p.scheme();
@@ -110,9 +183,12 @@ fn main() {
         for p in Preset::ALL {
             let (v, headers) = signed(p, &body);
             let (mut f, mut a, mut w, mut ra, mut rw) = (vec![], vec![], vec![], vec![], vec![]);
-            let by_hand = p == Preset::Github;
-            if by_hand {
-                assert!(hand_written_github(&headers, &body, &floor_key), "the calibration check accepts");
+            let by_hand = by_hand(p);
+            if let Some((key, check)) = &by_hand {
+                assert!(check(&headers, &body, key, TS), "the calibration check accepts");
+                let mut wrong = body.clone();
+                wrong[0] ^= 1;
+                assert!(!check(&headers, &wrong, key, TS), "the calibration check refuses a changed body");
             }
             let (mut h, mut rh) = (vec![], vec![]);
             for _ in 0..ROUNDS {
@@ -127,9 +203,9 @@ fn main() {
                 let ve = per_call(iters, || {
                     black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());
                 });
-                if by_hand {
+                if let Some((key, check)) = &by_hand {
                     let hw = per_call(iters, || {
-                        black_box(hand_written_github(black_box(&headers), black_box(&body), &floor_key));
+                        black_box(check(black_box(&headers), black_box(&body), key, black_box(TS)));
                     });
                     h.push(hw);
                     rh.push(hw / fl);
@@ -150,9 +226,10 @@ fn main() {
                 median(&mut ra),
                 median(&mut rw)
             );
-            if by_hand {
+            if by_hand.is_some() {
                 calibration.push(format!(
-                    "| github, hand-written minimal check | {} | {:.0} ns | {:.3}x |",
+                    "| {}, hand-written minimal check | {} | {:.0} ns | {:.3}x |",
+                    p.name(),
                     if size == 1024 { "1 KiB" } else { "64 KiB" },
                     median(&mut h),
                     median(&mut rh)

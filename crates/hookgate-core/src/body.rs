@@ -5,7 +5,9 @@ use bytes::{Bytes, BytesMut};
 /// A body's chunks gathered into one `Bytes`, refused as soon as they pass the limit (never
 /// buffered beyond it). A body that arrives in one chunk (the usual case for a webhook: the
 /// server hands over the bytes read with the head) is kept as is, without a copy; more chunks
-/// are copied once into one buffer. Adapters feed it their framework's chunks.
+/// are copied once into one buffer. Adapters feed it their framework's chunks. (A small
+/// one-chunk body that becomes a quick-ack event is copied out then, so that the event does not
+/// keep the connection's read buffer alive in the channel.)
 ///
 /// ```
 /// use bytes::Bytes;

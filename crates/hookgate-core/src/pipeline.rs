@@ -387,9 +387,10 @@ impl<St: IdempotencyStore> Endpoint<St> {
             }
         };
         let key = self.key(&verified);
-        let event = Event::new(self.metadata(verified), body);
+        let meta = self.metadata(verified);
         let (ttl, lease) = (self.inner.ttl, self.inner.lease);
         let claim = if self.inner.store.is_remote() && tokio::runtime::Handle::try_current().is_ok() {
+            let event = Event::new(meta, body);
             let store = Arc::clone(&self.inner.store);
             let endpoint = Arc::clone(&self.inner.name);
             let task = tokio::spawn(async move {
@@ -407,7 +408,8 @@ impl<St: IdempotencyStore> Endpoint<St> {
         } else {
             let claim = self.inner.store.claim_completed(&key, ttl).await;
             if let Ok(Claim::Acquired(_)) = claim {
-                permit.send(event);
+                // Built only now: a duplicate's body is never copied (see `Event::new`).
+                permit.send(Event::new(meta, body));
             }
             claim
         };

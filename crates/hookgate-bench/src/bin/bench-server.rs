@@ -6,7 +6,8 @@
 //! dedupe — the calibration point for what one HMAC costs per request here), and four
 //! calibration routes: `bare-headers` (the bare route also taking the `HeaderMap`), `bare-spin`
 //! (the bare route spinning 3 µs per request), `bare-hmac` (the bare route computing the body's
-//! HMAC and nothing else) and `actix-hmac` (the same on the bare actix route).
+//! HMAC and nothing else) and `actix-hmac` (the same on the bare actix route); `actix-hand-rolled`
+//! is the hand-rolled check on the bare actix route (`HttpRequest` + `Bytes`).
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -23,7 +24,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "bare".into());
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8080);
-    if matches!(mode.as_str(), "actix-bare" | "actix" | "actix-hmac") {
+    if matches!(mode.as_str(), "actix-bare" | "actix" | "actix-hmac" | "actix-hand-rolled") {
         return actix(&mode, port);
     }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -36,7 +37,7 @@ fn main() {
             quick_ack(endpoint_with(store), p)
         } else {
             axum_app(&mode, p).unwrap_or_else(|| {
-                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | bare-hmac | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix | actix-hmac")
+                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | bare-hmac | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix | actix-hmac | actix-hand-rolled")
             })
         };
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
@@ -76,9 +77,37 @@ fn actix(mode: &str, port: u16) {
             }
         })
     };
+    // `actix-hand-rolled`: the check people write by hand, as `hand-rolled` does on axum.
+    let hand_rolled = (mode == "actix-hand-rolled").then(|| {
+        use subtle::ConstantTimeEq;
+        let key = Hmac::<sha2::Sha256>::new_from_slice(hookgate_bench::SECRET.as_bytes()).expect("key");
+        move |p: Arc<AtomicU64>| -> Route {
+            let key = key.clone();
+            web::post().to(move |req: actix_web::HttpRequest, body: Bytes| {
+                let (p, mut mac) = (Arc::clone(&p), key.clone());
+                async move {
+                    let sent =
+                        req.headers().get("x-hub-signature-256").and_then(|v| v.as_bytes().strip_prefix(b"sha256="));
+                    let Some(Ok(sent)) = sent.map(hex::decode) else { return HttpResponse::Unauthorized().finish() };
+                    mac.update(&body);
+                    if !bool::from(mac.finalize().into_bytes().as_slice().ct_eq(&sent)) {
+                        return HttpResponse::Unauthorized().finish();
+                    }
+                    p.fetch_add(1, Ordering::Relaxed);
+                    HttpResponse::NoContent().finish()
+                }
+            })
+        }
+    });
     let p = Arc::clone(&processed);
     actix_web::rt::System::new().block_on(async move {
-        let server = if with_hookgate {
+        let server = if let Some(hand_rolled) = hand_rolled {
+            HttpServer::new(move || App::new().service(web::resource("/webhooks").route(hand_rolled(Arc::clone(&p)))))
+                .workers(1)
+                .bind(("127.0.0.1", port))
+                .expect("bind")
+                .run()
+        } else if with_hookgate {
             HttpServer::new(move || {
                 App::new().service(
                     web::resource("/webhooks")
