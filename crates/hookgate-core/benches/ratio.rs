@@ -6,7 +6,8 @@
 //! per-round ratios, which cancels most of the machine's drift.
 //!
 //! `RATIO_ONE=github/20000` runs one preset's 1 KiB `authenticate` (or `floor/20000`, the bare
-//! HMAC) that many times and nothing else, for instruction counts under callgrind.
+//! HMAC, or `by-hand-github/20000`, a hand-written calibration check) that many times and nothing
+//! else, for instruction counts under callgrind.
 
 #![allow(missing_docs)]
 
@@ -159,7 +160,16 @@ fn one(spec: &str) {
         }
         return;
     }
-    let p = Preset::ALL.into_iter().find(|p| p.name() == name).expect("a preset name or floor");
+    if let Some(preset) = name.strip_prefix("by-hand-") {
+        let p = Preset::ALL.into_iter().find(|p| p.name() == preset).expect("by-hand-<preset>");
+        let (_, headers) = signed(p, &body);
+        let (key, check) = by_hand(p).expect("github, stripe or standard-webhooks");
+        for _ in 0..n {
+            black_box(check(black_box(&headers), black_box(&body), &key, black_box(TS)));
+        }
+        return;
+    }
+    let p = Preset::ALL.into_iter().find(|p| p.name() == name).expect("a preset name, by-hand-<preset> or floor");
     let (v, headers) = signed(p, &body);
     for _ in 0..n {
         black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
