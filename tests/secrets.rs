@@ -113,6 +113,7 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
     }
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(logs.contains("webhook refused"), "the refusals were logged at all: {logs}");
+    assert!(logs.contains("claimed_delivery_id=\"forged\""), "a refusal names the id the sender claimed: {logs}");
     for planted in [PLANTED, PLANTED_SW, &PLANTED_SW[6..], "PLANTED-sw-secret"] {
         assert!(!logs.contains(planted), "secret in logs:\n{logs}");
         assert!(!shown.contains(planted), "secret in Debug/Display/responses:\n{shown}");

@@ -299,7 +299,16 @@ impl<St: IdempotencyStore> Endpoint<St> {
     /// Verifies the request (synchronously; no I/O). Refusals are logged with their reason.
     pub fn verify<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> Result<Verified, Outcome> {
         self.inner.verifier.verify(headers, body, self.inner.clock.now()).map_err(|e| {
-            tracing::warn!(endpoint = %self.inner.name, provider = %self.inner.provider, status = e.status(), reason = %e, "webhook refused");
+            // The id the sender claims, unverified and escaped by the log formatter: what a user
+            // looks up in the provider's delivery log. Read only when the line is written.
+            tracing::warn!(
+                endpoint = %self.inner.name,
+                provider = %self.inner.provider,
+                claimed_delivery_id = self.inner.verifier.claimed_id(headers).as_deref().unwrap_or("-"),
+                status = e.status(),
+                reason = %e,
+                "webhook refused"
+            );
             Outcome::Rejected(e)
         })
     }

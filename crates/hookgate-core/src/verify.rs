@@ -448,6 +448,18 @@ impl Verifier {
             .detail(format!("none of {} signature(s) matched an active secret", parsed.len)))
     }
 
+    /// The delivery id a request claims, unverified, for the log line of a refusal: the id
+    /// header's first value (at most `MAX_ID_LEN` bytes, lossily as text), or `None` when the
+    /// scheme takes its id from elsewhere or the header is absent.
+    pub(crate) fn claimed_id<H: Headers + ?Sized>(&self, headers: &H) -> Option<String> {
+        let IdSource::Header(name) = &self.scheme.id else { return None };
+        let mut first = None;
+        headers.each_value(name, &mut |v| {
+            first.get_or_insert(v);
+        });
+        first.map(|v| String::from_utf8_lossy(&v[..v.len().min(MAX_ID_LEN)]).into_owned())
+    }
+
     /// Feeds the signed content, piece by piece, to `sink` (no concatenation).
     pub(crate) fn feed(&self, id: &[u8], ts: &[u8], body: &[u8], mut sink: impl FnMut(&[u8])) {
         feed(&self.scheme, id, ts, body, &mut sink)
