@@ -82,7 +82,7 @@ pub(crate) const DETACH_MAX: usize = 16 * 1024;
 /// An event outlives its request: it waits in the channel until the consumer takes it. A body
 /// that is a slice of the connection's read buffer (hyper and actix hand over the bytes read with
 /// the head that way) would keep that whole buffer alive until then — 8 KiB or more for a 1 KiB
-/// webhook, so a full channel would hold eight times its bodies — and the buffer could not be
+/// webhook, so a full channel would hold several times its bodies — and the buffer could not be
 /// reused. Such a body, when small, is copied once into an allocation of its own; a body that owns
 /// its allocation (several chunks gathered by [`crate::BodyBuffer`]) or a large one is kept as is.
 /// Measured in `BENCHMARKS.md` (§3, session 8, `queued-memory`): each 1 KiB event waiting in the
