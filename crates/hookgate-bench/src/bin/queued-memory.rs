@@ -1,8 +1,9 @@
-//! `queued-memory [N] [CONNECTIONS]` — what each event waiting in the quick-ack channel costs in
-//! memory when nobody consumes it yet (a slow or stalled consumer): an axum server with
-//! `QuickAck` on loopback, a channel of N places and no consumer; N distinct 1 KiB GitHub-signed
-//! deliveries sent over CONNECTIONS keep-alive connections (default 4096 and 8). Prints the
-//! server process's resident memory before and after, and the growth per queued event.
+//! `queued-memory [N] [CONNECTIONS] [axum|actix]` — what each event waiting in the quick-ack
+//! channel costs in memory when nobody consumes it yet (a slow or stalled consumer): an axum
+//! server with `QuickAck` (or an actix-web one with `VerifyWebhooks::quick_ack`) on loopback, a
+//! channel of N places and no consumer; N distinct 1 KiB GitHub-signed deliveries sent over
+//! CONNECTIONS keep-alive connections (default 4096, 8, axum). Prints the process's resident
+//! memory before and after, and the growth per queued event.
 //! Figures in `BENCHMARKS.md` (§3, session 8).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -47,6 +48,46 @@ fn send_all(port: u16, requests: Vec<Vec<u8>>) -> usize {
     accepted
 }
 
+/// Serves `QuickAck` on a loopback port in a runtime thread of its own; returns the port.
+fn serve_axum(tx: hookgate_core::EventSender) -> u16 {
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+            port_tx.send(listener.local_addr().expect("addr").port()).expect("port");
+            let app = axum::Router::new().route_service("/webhooks", QuickAck::new(endpoint(), tx));
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    port_rx.recv().expect("port")
+}
+
+/// Serves `VerifyWebhooks::quick_ack` (one worker) on a loopback port; returns the port.
+fn serve_actix(tx: hookgate_core::EventSender) -> u16 {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                App::new().service(
+                    web::resource("/webhooks")
+                        .wrap(hookgate_actix::VerifyWebhooks::quick_ack(endpoint(), tx.clone()))
+                        .route(web::post().to(HttpResponse::NoContent)),
+                )
+            })
+            .workers(1)
+            .listen(listener)
+            .expect("listen")
+            .run()
+            .await
+            .expect("serve");
+        });
+    });
+    port
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(4096);
@@ -63,12 +104,13 @@ fn main() {
             r.into_bytes()
         })
         .collect();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let framework = args.next().unwrap_or_else(|| "axum".into());
     let (tx, rx) = hookgate_core::channel(n);
-    let listener = rt.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0))).expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let app = axum::Router::new().route_service("/webhooks", QuickAck::new(endpoint(), tx));
-    rt.spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    let port = match framework.as_str() {
+        "axum" => serve_axum(tx),
+        "actix" => serve_actix(tx),
+        other => panic!("unknown framework {other}: axum | actix"),
+    };
     let before = rss_kib();
     let mut shares: Vec<Vec<Vec<u8>>> = vec![Vec::new(); conns];
     for (i, r) in requests.into_iter().enumerate() {
