@@ -223,7 +223,7 @@ fn cases(p: Preset) -> Vec<Case> {
     if let hookgate_core::TimestampSource::Header(h) = p.scheme().timestamp_source() {
         v.push(Case {
             name: "malformed timestamp header",
-            requests: vec![set(valid("a"), &h.to_string(), "soon")],
+            requests: vec![set(valid("a"), h, "soon")],
             expect: vec![(400, None)],
             work: 0,
             channel: 8,
