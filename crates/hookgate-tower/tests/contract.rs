@@ -378,3 +378,54 @@ async fn split_bodies_and_many_headers_verify_exactly() {
         assert_eq!(status_of(&app, req).await.0, StatusCode::BAD_REQUEST, "{extra} extra headers");
     }
 }
+
+/// Sends delivery `id` until it is no longer in flight (a released claim is freed in the
+/// background); `None` when the handler took longer than 100 ms and the request was dropped.
+async fn send_once_free(app: &Router, id: &str) -> Option<(StatusCode, axum::http::HeaderMap)> {
+    for _ in 0..400 {
+        match tokio::time::timeout(Duration::from_millis(100), status_of(app, signed(Preset::Github, id, 0))).await {
+            Err(_) => return None,
+            Ok((StatusCode::CONFLICT, _)) => tokio::time::sleep(Duration::from_millis(5)).await,
+            Ok(answer) => return Some(answer),
+        }
+    }
+    panic!("delivery {id} stayed in flight");
+}
+
+#[tokio::test]
+async fn a_panicking_or_cancelled_handler_leaves_the_delivery_to_its_retry() {
+    let clock = ManualClock::from_unix(NOW);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = Arc::clone(&calls);
+    let app = Router::new()
+        .route(
+            "/hooks",
+            post(move || {
+                let n = c2.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    match n {
+                        0 => panic!("a handler bug (expected by this test)"),
+                        1 => std::future::pending::<StatusCode>().await,
+                        _ => StatusCode::OK,
+                    }
+                }
+            }),
+        )
+        .layer(WebhookLayer::new(endpoint(Preset::Github, &clock)));
+    // The handler panics: the request's task fails, and no answer is written.
+    let a = app.clone();
+    let panicked = tokio::spawn(async move { a.oneshot(signed(Preset::Github, "d1", 0)).await }).await;
+    assert!(panicked.unwrap_err().is_panic());
+    // The retry reaches the handler again, which hangs; the request is dropped (a client gone,
+    // a timeout) while the delivery is claimed.
+    assert!(send_once_free(&app, "d1").await.is_none(), "the retry after a panic reached the handler");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // The next retry is processed, and only then is the delivery a duplicate.
+    assert_eq!(send_once_free(&app, "d1").await.map(|a| a.0), Some(StatusCode::OK));
+    let (status, headers) = send_once_free(&app, "d1").await.unwrap();
+    assert_eq!(
+        (status, headers.get("hookgate-duplicate").map(|v| v.to_str().unwrap())),
+        (StatusCode::OK, Some("true"))
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
