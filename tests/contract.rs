@@ -10,8 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hookgate_core::{
-    BoxedStore, Claim, ClaimToken, Endpoint, IdempotencyKey, IdempotencyStore, MemoryStore, Preset, Secret,
-    SignOptions, StoreError, Verifier,
+    BoxedStore, Claim, Endpoint, IdempotencyKey, IdempotencyStore, MemoryStore, Preset, Secret, SignOptions, Verifier,
 };
 
 const LIMIT: usize = 16 * 1024;
@@ -49,21 +48,6 @@ enum Store {
     InFlight,
     /// A store that cannot be reached.
     Down,
-}
-
-/// A store whose every call fails, as an unreachable Redis does.
-struct DownStore;
-
-impl hookgate_core::IdempotencyStore for DownStore {
-    async fn claim(&self, _: &IdempotencyKey, _: Duration) -> Result<Claim, StoreError> {
-        Err(StoreError("connection refused".into()))
-    }
-    async fn complete(&self, _: &IdempotencyKey, _: ClaimToken, _: Duration) -> Result<bool, StoreError> {
-        Err(StoreError("connection refused".into()))
-    }
-    async fn release(&self, _: &IdempotencyKey, _: ClaimToken) -> Result<bool, StoreError> {
-        Err(StoreError("connection refused".into()))
-    }
 }
 
 fn secret(p: Preset) -> &'static str {
@@ -271,7 +255,7 @@ async fn endpoint(p: Preset, case: &Case) -> Endpoint<BoxedStore> {
     let verifier = || Verifier::for_preset(p, &[secret(p)]).unwrap();
     let store = match case.store {
         Store::Fresh => BoxedStore::new(MemoryStore::new()),
-        Store::Down => BoxedStore::new(DownStore),
+        Store::Down => BoxedStore::new(hookgate_core::acceptance::UnreachableStore),
         Store::InFlight => {
             // Claimed under the key the endpoint will compute for the first request.
             let first = &case.requests[0];

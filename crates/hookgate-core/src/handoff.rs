@@ -77,7 +77,7 @@ pub struct Event {
 
 /// Bodies up to this length that share their allocation are copied into one of their own when
 /// they become an [`Event`] (see [`detach`]).
-pub(crate) const DETACH_MAX: usize = 16 * 1024;
+const DETACH_MAX: usize = 16 * 1024;
 
 /// An event outlives its request: it waits in the channel until the consumer takes it. A body
 /// that is a slice of the connection's read buffer (hyper and actix hand over the bytes read with
@@ -88,7 +88,7 @@ pub(crate) const DETACH_MAX: usize = 16 * 1024;
 /// Measured in `BENCHMARKS.md` (§3, session 8, `queued-memory`): each 1 KiB event waiting in the
 /// channel of an axum server held ~5.8 KB of resident memory without the copy, ~1.4 KB with it;
 /// the copy (~1 KiB `memcpy`) made no difference to requests per second measurable here.
-pub(crate) fn detach(body: Bytes) -> Bytes {
+fn detach(body: Bytes) -> Bytes {
     if body.len() <= DETACH_MAX && !body.is_unique() { Bytes::copy_from_slice(&body) } else { body }
 }
 

@@ -210,6 +210,11 @@ pub(crate) fn read<'a, H: Headers + ?Sized>(headers: &'a H, names: &[&str]) -> [
 }
 
 impl<'a> Seen<'a> {
+    /// The header's first value, unchecked (for log lines about a refused request).
+    pub(crate) fn first(self) -> Option<&'a [u8]> {
+        self.first
+    }
+
     /// The one value of header `name`, `None` when absent.
     ///
     /// A header sent several times with different values is ambiguous and refused (400); the

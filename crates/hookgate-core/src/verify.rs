@@ -453,11 +453,8 @@ impl Verifier {
     /// scheme takes its id from elsewhere or the header is absent.
     pub(crate) fn claimed_id<H: Headers + ?Sized>(&self, headers: &H) -> Option<String> {
         let IdSource::Header(name) = &self.scheme.id else { return None };
-        let mut first = None;
-        headers.each_value(name, &mut |v| {
-            first.get_or_insert(v);
-        });
-        first.map(|v| String::from_utf8_lossy(&v[..v.len().min(MAX_ID_LEN)]).into_owned())
+        let v = read(headers, &[name])[0].first()?;
+        Some(String::from_utf8_lossy(&v[..v.len().min(MAX_ID_LEN)]).into_owned())
     }
 
     /// Feeds the signed content, piece by piece, to `sink` (no concatenation).

@@ -2,7 +2,7 @@
 //! hand-off's back-pressure, and the handler-mode guard on success, failure, panic and drop.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -196,25 +196,9 @@ async fn handler_guard_success_failure_panic_and_drop() {
     assert!(matches!(claim_state(&*store, "dropped").await, Claim::Acquired(_)));
 }
 
-/// A store that is down.
-struct DownStore(AtomicUsize);
-
-impl IdempotencyStore for DownStore {
-    async fn claim(&self, _: &IdempotencyKey, _: Duration) -> Result<Claim, StoreError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Err(StoreError("connection refused".into()))
-    }
-    async fn complete(&self, _: &IdempotencyKey, _: ClaimToken, _: Duration) -> Result<bool, StoreError> {
-        Err(StoreError("connection refused".into()))
-    }
-    async fn release(&self, _: &IdempotencyKey, _: ClaimToken) -> Result<bool, StoreError> {
-        Err(StoreError("connection refused".into()))
-    }
-}
-
 #[tokio::test]
 async fn unreachable_store_is_503_and_nothing_is_handed_off() {
-    let e = endpoint_with(DownStore(AtomicUsize::new(0)));
+    let e = endpoint_with(hookgate_core::acceptance::UnreachableStore);
     let (tx, mut rx) = hookgate_core::channel(4);
     let (h, b) = delivery("x");
     let o = e.quick_ack(&h, b, &tx).await;

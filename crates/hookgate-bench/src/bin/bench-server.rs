@@ -55,14 +55,29 @@ fn main() {
 }
 
 fn actix(mode: &str, port: u16) {
-    use actix_web::{App, HttpResponse, HttpServer, Route, web};
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, Route, web};
     use hmac::{Hmac, Mac};
     let with_hookgate = mode == "actix";
     // `actix-hmac`: the bare route computing the body's HMAC and nothing else (calibration).
     let key = (mode == "actix-hmac")
         .then(|| Hmac::<sha2::Sha256>::new_from_slice(hookgate_bench::SECRET.as_bytes()).expect("key"));
+    // `actix-hand-rolled`: the check people write by hand, as `hand-rolled` does on axum.
+    let hand_rolled_key = (mode == "actix-hand-rolled").then(hookgate_bench::hand_rolled_key);
     let processed = Arc::new(AtomicU64::new(0));
     let route = move |p: Arc<AtomicU64>| -> Route {
+        if let Some(key) = hand_rolled_key.clone() {
+            return web::post().to(move |req: HttpRequest, body: Bytes| {
+                let (p, mac) = (Arc::clone(&p), key.clone());
+                async move {
+                    let sent = req.headers().get("x-hub-signature-256").map(|v| v.as_bytes());
+                    if !hookgate_bench::hand_rolled_accepts(sent, &body, mac) {
+                        return HttpResponse::Unauthorized().finish();
+                    }
+                    p.fetch_add(1, Ordering::Relaxed);
+                    HttpResponse::NoContent().finish()
+                }
+            });
+        }
         let key = key.clone();
         web::post().to(move |body: Bytes| {
             let (p, key) = (Arc::clone(&p), key.clone());
@@ -77,37 +92,9 @@ fn actix(mode: &str, port: u16) {
             }
         })
     };
-    // `actix-hand-rolled`: the check people write by hand, as `hand-rolled` does on axum.
-    let hand_rolled = (mode == "actix-hand-rolled").then(|| {
-        use subtle::ConstantTimeEq;
-        let key = Hmac::<sha2::Sha256>::new_from_slice(hookgate_bench::SECRET.as_bytes()).expect("key");
-        move |p: Arc<AtomicU64>| -> Route {
-            let key = key.clone();
-            web::post().to(move |req: actix_web::HttpRequest, body: Bytes| {
-                let (p, mut mac) = (Arc::clone(&p), key.clone());
-                async move {
-                    let sent =
-                        req.headers().get("x-hub-signature-256").and_then(|v| v.as_bytes().strip_prefix(b"sha256="));
-                    let Some(Ok(sent)) = sent.map(hex::decode) else { return HttpResponse::Unauthorized().finish() };
-                    mac.update(&body);
-                    if !bool::from(mac.finalize().into_bytes().as_slice().ct_eq(&sent)) {
-                        return HttpResponse::Unauthorized().finish();
-                    }
-                    p.fetch_add(1, Ordering::Relaxed);
-                    HttpResponse::NoContent().finish()
-                }
-            })
-        }
-    });
     let p = Arc::clone(&processed);
     actix_web::rt::System::new().block_on(async move {
-        let server = if let Some(hand_rolled) = hand_rolled {
-            HttpServer::new(move || App::new().service(web::resource("/webhooks").route(hand_rolled(Arc::clone(&p)))))
-                .workers(1)
-                .bind(("127.0.0.1", port))
-                .expect("bind")
-                .run()
-        } else if with_hookgate {
+        let server = if with_hookgate {
             HttpServer::new(move || {
                 App::new().service(
                     web::resource("/webhooks")

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore};
+use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError};
 
 const LEASE: Duration = Duration::from_secs(30);
 const TTL: Duration = Duration::from_secs(3600);
@@ -107,4 +107,30 @@ pub async fn run<S: IdempotencyStore>(store: Arc<S>) {
         }
     }
     assert_eq!(won, 1, "exactly one concurrent claim must win");
+}
+
+/// A store whose every call fails, as an unreachable server's would: for testing what an endpoint
+/// answers then (503 with `Retry-After`, nothing handed off, nothing passed to the handler).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use hookgate_core::{IdempotencyKey, IdempotencyStore, acceptance::UnreachableStore};
+/// let key = IdempotencyKey::new("/hooks", "evt_1");
+/// assert!(UnreachableStore.claim(&key, Duration::from_secs(60)).await.is_err());
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnreachableStore;
+
+impl IdempotencyStore for UnreachableStore {
+    async fn claim(&self, _: &IdempotencyKey, _: Duration) -> Result<Claim, StoreError> {
+        Err(StoreError("connection refused".into()))
+    }
+    async fn complete(&self, _: &IdempotencyKey, _: ClaimToken, _: Duration) -> Result<bool, StoreError> {
+        Err(StoreError("connection refused".into()))
+    }
+    async fn release(&self, _: &IdempotencyKey, _: ClaimToken) -> Result<bool, StoreError> {
+        Err(StoreError("connection refused".into()))
+    }
 }
