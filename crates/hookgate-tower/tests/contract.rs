@@ -1,6 +1,7 @@
 //! Every row of CONTRACT §1 through the tower adapter, for every preset, in both modes.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -157,20 +158,27 @@ async fn quick_ack_full_channel_is_503_then_retry_succeeds() {
     assert_eq!(status_of(&app, signed(Preset::Github, "b", 0)).await.0, StatusCode::ACCEPTED);
 }
 
-#[tokio::test]
-async fn handler_failure_then_successful_retry() {
-    let clock = ManualClock::from_unix(NOW);
+/// A handler-mode app on `p` whose handler answers its call number `n` (from 0) with
+/// `answer(n)`, and the count of its calls.
+fn numbered_app<F>(p: Preset, clock: &ManualClock, answer: fn(usize) -> F) -> (Router, Arc<AtomicUsize>)
+where
+    F: Future<Output = StatusCode> + Send + 'static,
+{
     let calls = Arc::new(AtomicUsize::new(0));
     let c2 = Arc::clone(&calls);
     let app = Router::new()
-        .route(
-            "/hooks",
-            post(move || {
-                let n = c2.fetch_add(1, Ordering::SeqCst);
-                async move { if n == 0 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK } }
-            }),
-        )
-        .layer(WebhookLayer::new(endpoint(Preset::Stripe, &clock)));
+        .route("/hooks", post(move || answer(c2.fetch_add(1, Ordering::SeqCst))))
+        .layer(WebhookLayer::new(endpoint(p, clock)));
+    (app, calls)
+}
+
+#[tokio::test]
+async fn handler_failure_then_successful_retry() {
+    let clock = ManualClock::from_unix(NOW);
+    async fn fails_once(n: usize) -> StatusCode {
+        if n == 0 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+    }
+    let (app, calls) = numbered_app(Preset::Stripe, &clock, fails_once);
     let ts = NOW as i64;
     assert_eq!(status_of(&app, signed(Preset::Stripe, "evt_1", ts)).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(status_of(&app, signed(Preset::Stripe, "evt_1", ts)).await.0, StatusCode::OK);
@@ -395,23 +403,14 @@ async fn send_once_free(app: &Router, id: &str) -> Option<(StatusCode, axum::htt
 #[tokio::test]
 async fn a_panicking_or_cancelled_handler_leaves_the_delivery_to_its_retry() {
     let clock = ManualClock::from_unix(NOW);
-    let calls = Arc::new(AtomicUsize::new(0));
-    let c2 = Arc::clone(&calls);
-    let app = Router::new()
-        .route(
-            "/hooks",
-            post(move || {
-                let n = c2.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    match n {
-                        0 => panic!("a handler bug (expected by this test)"),
-                        1 => std::future::pending::<StatusCode>().await,
-                        _ => StatusCode::OK,
-                    }
-                }
-            }),
-        )
-        .layer(WebhookLayer::new(endpoint(Preset::Github, &clock)));
+    async fn panics_then_hangs(n: usize) -> StatusCode {
+        match n {
+            0 => panic!("a handler bug (expected by this test)"),
+            1 => std::future::pending().await,
+            _ => StatusCode::OK,
+        }
+    }
+    let (app, calls) = numbered_app(Preset::Github, &clock, panics_then_hangs);
     // The handler panics: the request's task fails, and no answer is written.
     let a = app.clone();
     let panicked = tokio::spawn(async move { a.oneshot(signed(Preset::Github, "d1", 0)).await }).await;
