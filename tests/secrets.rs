@@ -96,6 +96,15 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
                     let text = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
                     shown.push_str(&format!("{status} {}\n", String::from_utf8_lossy(&text)));
                 }
+                // Declared over the limit: refused before the body is read, still logged with the id.
+                let mut req = http::Request::post("/quick").header("content-length", "2000000");
+                for (k, val) in &good {
+                    req = req.header(k.as_str(), val.as_str());
+                }
+                let res = tower::ServiceExt::oneshot(app.clone(), req.body(axum::body::Body::from("{}")).unwrap())
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 413);
                 let err = v.verify(&forged, &body, std::time::SystemTime::now()).unwrap_err();
                 shown.push_str(&format!("{err}\n{err:?}\n{v:?}\n{endpoint:?}\n{s:?}\n{:?}\n", v.secrets()));
                 shown.push_str(&format!("{:?}\n", rx.recv().await.unwrap()));
@@ -114,6 +123,10 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(logs.contains("webhook refused"), "the refusals were logged at all: {logs}");
     assert!(logs.contains("claimed_delivery_id=\"forged\""), "a refusal names the id the sender claimed: {logs}");
+    assert!(
+        logs.lines().any(|l| l.contains("body too large") && l.contains("claimed_delivery_id=\"leak-check\"")),
+        "a 413 names the id the sender claimed: {logs}"
+    );
     for planted in [PLANTED, PLANTED_SW, &PLANTED_SW[6..], "PLANTED-sw-secret"] {
         assert!(!logs.contains(planted), "secret in logs:\n{logs}");
         assert!(!shown.contains(planted), "secret in Debug/Display/responses:\n{shown}");

@@ -111,9 +111,9 @@ async fn read_limited<St: IdempotencyStore>(
     endpoint: &Endpoint<St>,
     req: &mut ServiceRequest,
 ) -> Result<Bytes, Outcome> {
-    endpoint.check_method(req.method().as_str())?;
+    endpoint.check_method(req.method().as_str(), &ActixHeaders(req.headers()))?;
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    endpoint.check_content_length(declared)?;
+    endpoint.check_content_length(declared, &ActixHeaders(req.headers()))?;
     let limit = endpoint.max_body_bytes();
     let mut payload = req.take_payload();
     let mut body = BodyBuffer::new(limit, declared);
@@ -124,7 +124,7 @@ async fn read_limited<St: IdempotencyStore>(
                 VerifyError::new(VerifyErrorKind::MalformedHeader).detail("request body could not be read"),
             )
         })?;
-        body.push(chunk).map_err(|_| endpoint.too_large())?;
+        body.push(chunk).map_err(|_| endpoint.too_large(&ActixHeaders(req.headers())))?;
     }
     Ok(body.finish())
 }

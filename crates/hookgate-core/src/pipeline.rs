@@ -272,28 +272,45 @@ impl<St: IdempotencyStore> Endpoint<St> {
         &self.inner.verifier
     }
 
-    /// Only POST is accepted.
-    pub fn check_method(&self, method: &str) -> Result<(), Outcome> {
+    /// Only POST is accepted. A refusal is logged with the delivery id the request claims.
+    pub fn check_method<H: Headers + ?Sized>(&self, method: &str, headers: &H) -> Result<(), Outcome> {
         if method == "POST" {
             Ok(())
         } else {
-            tracing::info!(endpoint = %self.inner.name, method, "webhook refused: method not allowed");
+            tracing::info!(
+                endpoint = %self.inner.name,
+                claimed_delivery_id = self.claimed_id(headers).as_deref().unwrap_or("-"),
+                method,
+                "webhook refused: method not allowed"
+            );
             Err(Outcome::MethodNotAllowed)
         }
     }
 
     /// Refuses early when the declared length is over the limit (before reading anything).
-    pub fn check_content_length(&self, declared: Option<u64>) -> Result<(), Outcome> {
+    pub fn check_content_length<H: Headers + ?Sized>(&self, declared: Option<u64>, headers: &H) -> Result<(), Outcome> {
         match declared {
-            Some(n) if n > self.inner.max_body_bytes as u64 => Err(self.too_large()),
+            Some(n) if n > self.inner.max_body_bytes as u64 => Err(self.too_large(headers)),
             _ => Ok(()),
         }
     }
 
-    /// The 413 outcome, for an adapter whose streaming read passed the limit.
-    pub fn too_large(&self) -> Outcome {
-        tracing::info!(endpoint = %self.inner.name, limit = self.inner.max_body_bytes, "webhook refused: body too large");
+    /// The 413 outcome, for an adapter whose streaming read passed the limit; logged with the
+    /// delivery id the request claims.
+    pub fn too_large<H: Headers + ?Sized>(&self, headers: &H) -> Outcome {
+        tracing::info!(
+            endpoint = %self.inner.name,
+            claimed_delivery_id = self.claimed_id(headers).as_deref().unwrap_or("-"),
+            limit = self.inner.max_body_bytes,
+            "webhook refused: body too large"
+        );
         Outcome::PayloadTooLarge
+    }
+
+    /// The delivery id a refused request claims (unverified), for its log line; read only when
+    /// the line is written.
+    fn claimed_id<H: Headers + ?Sized>(&self, headers: &H) -> Option<String> {
+        self.inner.verifier.claimed_id(headers)
     }
 
     /// Verifies the request (synchronously; no I/O). Refusals are logged with their reason.
@@ -304,7 +321,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
             tracing::warn!(
                 endpoint = %self.inner.name,
                 provider = %self.inner.provider,
-                claimed_delivery_id = self.inner.verifier.claimed_id(headers).as_deref().unwrap_or("-"),
+                claimed_delivery_id = self.claimed_id(headers).as_deref().unwrap_or("-"),
                 status = e.status(),
                 reason = %e,
                 "webhook refused"

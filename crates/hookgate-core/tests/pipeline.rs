@@ -55,13 +55,16 @@ fn outcome_table_matches_the_contract() {
     }
 }
 
+/// A request without headers.
+const NO_HEADERS: [(&str, &str); 0] = [];
+
 #[tokio::test]
 async fn method_size_and_verification_refusals() {
     let e = endpoint();
-    assert_eq!(e.check_method("GET").unwrap_err().status(), 405);
-    assert!(e.check_method("POST").is_ok());
-    assert_eq!(e.check_content_length(Some(1024 * 1024 + 1)).unwrap_err().status(), 413);
-    assert!(e.check_content_length(Some(1024 * 1024)).is_ok());
+    assert_eq!(e.check_method("GET", &NO_HEADERS).unwrap_err().status(), 405);
+    assert!(e.check_method("POST", &NO_HEADERS).is_ok());
+    assert_eq!(e.check_content_length(Some(1024 * 1024 + 1), &NO_HEADERS).unwrap_err().status(), 413);
+    assert!(e.check_content_length(Some(1024 * 1024), &NO_HEADERS).is_ok());
     let (tx, _rx) = hookgate_core::channel(4);
     let (h, body) = delivery("d1");
     assert_eq!(e.quick_ack(&h, Bytes::from_static(b"tampered"), &tx).await.status(), 401);

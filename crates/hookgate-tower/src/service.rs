@@ -86,9 +86,10 @@ where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    endpoint.check_method(req.method.as_str())?;
+    let headers = HttpHeaders(&req.headers);
+    endpoint.check_method(req.method.as_str(), &headers)?;
     let declared = req.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    endpoint.check_content_length(declared)?;
+    endpoint.check_content_length(declared, &headers)?;
     let mut buffer = BodyBuffer::new(endpoint.max_body_bytes(), declared);
     let mut body = std::pin::pin!(body);
     while let Some(frame) = body.frame().await {
@@ -101,7 +102,7 @@ where
             )
         })?;
         if let Ok(mut data) = frame.into_data() {
-            buffer.push(data.copy_to_bytes(data.remaining())).map_err(|_| endpoint.too_large())?;
+            buffer.push(data.copy_to_bytes(data.remaining())).map_err(|_| endpoint.too_large(&headers))?;
         }
     }
     Ok(buffer.finish())
