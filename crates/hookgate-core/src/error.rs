@@ -60,56 +60,75 @@ impl VerifyErrorKind {
 /// assert_eq!(err.body_text(), "unauthorized");
 /// assert!(err.to_string().contains("420"));
 /// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifyError(Box<Refusal>);
+
+/// What a [`VerifyError`] says, behind one pointer: `Result<_, VerifyError>` then fits in
+/// registers on the verification path, where a 64-byte error made every fallible step return
+/// through memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyError {
+struct Refusal {
     kind: VerifyErrorKind,
     header: Option<Box<str>>,
     detail: Option<Cow<'static, str>>,
     seconds: Option<u64>,
 }
 
+impl fmt::Debug for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = &self.0;
+        f.debug_struct("VerifyError")
+            .field("kind", &r.kind)
+            .field("header", &r.header)
+            .field("detail", &r.detail)
+            .field("seconds", &r.seconds)
+            .finish()
+    }
+}
+
 impl VerifyError {
     /// An error of `kind` with no further detail.
+    #[cold]
     pub fn new(kind: VerifyErrorKind) -> Self {
-        Self { kind, header: None, detail: None, seconds: None }
+        Self(Box::new(Refusal { kind, header: None, detail: None, seconds: None }))
     }
 
     /// Names the header concerned.
     pub fn header(mut self, name: &str) -> Self {
-        self.header = Some(name.into());
+        self.0.header = Some(name.into());
         self
     }
 
     /// Adds a precise, secret-free explanation for logs.
     pub fn detail(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     /// Records by how many seconds a timestamp was outside the window.
     pub fn seconds(mut self, seconds: u64) -> Self {
-        self.seconds = Some(seconds);
+        self.0.seconds = Some(seconds);
         self
     }
 
     /// The kind, which decides the status.
     pub fn kind(&self) -> VerifyErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The header concerned, when there is one.
     pub fn header_name(&self) -> Option<&str> {
-        self.header.as_deref()
+        self.0.header.as_deref()
     }
 
     /// For [`VerifyErrorKind::Stale`] and [`VerifyErrorKind::Future`]: seconds outside the window.
     pub fn out_of_window_by(&self) -> Option<u64> {
-        self.seconds
+        self.0.seconds
     }
 
     /// 401 or 400, per the contract.
     pub fn status(&self) -> u16 {
-        self.kind.status()
+        self.0.kind.status()
     }
 
     /// The generic text for the response body; never says which check failed.
@@ -123,14 +142,15 @@ impl VerifyError {
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.describe())?;
-        if let Some(h) = &self.header {
+        let r = &self.0;
+        f.write_str(r.kind.describe())?;
+        if let Some(h) = &r.header {
             write!(f, " ({h})")?;
         }
-        if let Some(s) = self.seconds {
+        if let Some(s) = r.seconds {
             write!(f, " by {s} s")?;
         }
-        if let Some(d) = &self.detail {
+        if let Some(d) = &r.detail {
             write!(f, ": {d}")?;
         }
         Ok(())
