@@ -211,7 +211,7 @@ fn tuned_stripe(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha256>, n
     let Some(sig) = header(headers, "stripe-signature").map(str::as_bytes) else {
         return false;
     };
-    let mut entries = split(sig, b',');
+    let entries = split(sig, b',');
     let Some(t) = entries.clone().find_map(|e| e.strip_prefix(b"t=")) else { return false };
     let Some(ts) = digits(t) else { return false };
     if (now - ts).abs() > 300 {
@@ -222,8 +222,7 @@ fn tuned_stripe(headers: &[(String, String)], body: &[u8], key: &Hmac<Sha256>, n
         mac.update(part);
     }
     let expected = hex_of(&mac.finalize().into_bytes());
-    entries.try_fold(false, |ok, e| Some(ok | e.strip_prefix(b"v1=").is_some_and(|h| words_eq(h, &expected))))
-        == Some(true)
+    entries.fold(false, |ok, e| ok | e.strip_prefix(b"v1=").is_some_and(|h| words_eq(h, &expected)))
 }
 
 /// A hand-written check: headers, body, precomputed key, now (Unix seconds).
