@@ -73,9 +73,27 @@ fn signed(p: Preset, id: &str, ts: i64) -> Req {
     Req { method: "POST", headers, body: Bytes::from(body) }
 }
 
-fn set(mut r: Req, name: &str, value: &str) -> Req {
-    r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+fn set(r: Req, name: &str, value: &str) -> Req {
+    let mut r = without(r, name);
     r.headers.push((name.to_owned(), value.to_owned()));
+    r
+}
+
+impl Case {
+    /// One request and its answer, the handler never run, on a fresh store with room in the
+    /// hand-off: the shape of most rows.
+    fn one(name: &'static str, request: Req, answer: (u16, Option<(&'static str, &'static str)>)) -> Self {
+        Case { name, requests: vec![request], expect: vec![answer], work: 0, channel: 8, store: Store::Fresh }
+    }
+
+    /// The same row on another store.
+    fn on(self, store: Store) -> Self {
+        Case { store, ..self }
+    }
+}
+
+fn without(mut r: Req, name: &str) -> Req {
+    r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
     r
 }
 
@@ -83,15 +101,30 @@ fn cases(p: Preset) -> Vec<Case> {
     let t = now();
     let sig = p.scheme().signature_header().to_owned();
     let valid = |id: &str| signed(p, id, t);
+    let wrong_secret = {
+        let scheme = p.scheme();
+        let other = match p {
+            Preset::StandardWebhooks | Preset::Svix => "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo",
+            _ => "another-secret",
+        };
+        let key = Secret::parse(scheme.secret_format(), other).unwrap();
+        let mut r = valid("a");
+        let opts = SignOptions { id: Some("a"), timestamp: Some(t), event_type: Some("e") };
+        r.headers = scheme.sign(&key, &r.body, &opts).unwrap();
+        r
+    };
+    let tampered = {
+        let mut r = valid("a");
+        r.body = Bytes::from(String::from_utf8_lossy(&r.body).replace("\"e\"", "\"E\""));
+        r
+    };
+    let too_large = {
+        let mut r = valid("a");
+        r.body = Bytes::from(vec![b' '; LIMIT + 1]);
+        r
+    };
     let mut v = vec![
-        Case {
-            name: "valid",
-            requests: vec![valid("a")],
-            expect: vec![(202, None)],
-            work: 1,
-            channel: 8,
-            store: Store::Fresh,
-        },
+        Case { work: 1, ..Case::one("valid", valid("a"), (202, None)) },
         Case {
             name: "duplicate",
             requests: vec![valid("a"), valid("a")],
@@ -100,58 +133,15 @@ fn cases(p: Preset) -> Vec<Case> {
             channel: 8,
             store: Store::Fresh,
         },
-        Case {
-            name: "tampered body",
-            requests: vec![{
-                let mut r = valid("a");
-                r.body = Bytes::from(String::from_utf8_lossy(&r.body).replace("\"e\"", "\"E\""));
-                r
-            }],
-            expect: vec![(401, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
-        Case {
-            name: "missing signature",
-            requests: vec![{
-                let mut r = valid("a");
-                r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&sig));
-                r
-            }],
-            expect: vec![(401, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
-        Case {
-            name: "malformed signature",
-            requests: vec![set(valid("a"), &sig, "%%%")],
-            expect: vec![(400, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
-        Case {
-            name: "body over the limit",
-            requests: vec![{
-                let mut r = valid("a");
-                r.body = Bytes::from(vec![b' '; LIMIT + 1]);
-                r
-            }],
-            expect: vec![(413, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
-        Case {
-            name: "wrong method",
-            requests: vec![Req { method: "GET", headers: vec![], body: Bytes::new() }],
-            expect: vec![(405, Some(("allow", "POST")))],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
+        Case::one("tampered body", tampered, (401, None)),
+        Case::one("missing signature", without(valid("a"), &sig), (401, None)),
+        Case::one("malformed signature", set(valid("a"), &sig, "%%%"), (400, None)),
+        Case::one("body over the limit", too_large, (413, None)),
+        Case::one(
+            "wrong method",
+            Req { method: "GET", headers: vec![], body: Bytes::new() },
+            (405, Some(("allow", "POST"))),
+        ),
         Case {
             name: "hand-off full, then the retry",
             requests: vec![valid("a"), valid("b")],
@@ -160,92 +150,20 @@ fn cases(p: Preset) -> Vec<Case> {
             channel: 1,
             store: Store::Fresh,
         },
-        Case {
-            name: "wrong secret",
-            requests: vec![{
-                let scheme = p.scheme();
-                let other = match p {
-                    Preset::StandardWebhooks | Preset::Svix => "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo",
-                    _ => "another-secret",
-                };
-                let key = Secret::parse(scheme.secret_format(), other).unwrap();
-                let mut r = valid("a");
-                let opts = SignOptions { id: Some("a"), timestamp: Some(t), event_type: Some("e") };
-                r.headers = scheme.sign(&key, &r.body, &opts).unwrap();
-                r
-            }],
-            expect: vec![(401, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
-        Case {
-            name: "signature header of absurd length",
-            requests: vec![set(valid("a"), &sig, &"a".repeat(5000))],
-            expect: vec![(400, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        },
-        Case {
-            name: "in flight",
-            requests: vec![valid("a")],
-            expect: vec![(409, Some(("retry-after", "*")))],
-            work: 0,
-            channel: 8,
-            store: Store::InFlight,
-        },
-        Case {
-            name: "store unreachable",
-            requests: vec![valid("a")],
-            expect: vec![(503, Some(("retry-after", "*")))],
-            work: 0,
-            channel: 8,
-            store: Store::Down,
-        },
+        Case::one("wrong secret", wrong_secret, (401, None)),
+        Case::one("signature header of absurd length", set(valid("a"), &sig, &"a".repeat(5000)), (400, None)),
+        Case::one("in flight", valid("a"), (409, Some(("retry-after", "*")))).on(Store::InFlight),
+        Case::one("store unreachable", valid("a"), (503, Some(("retry-after", "*")))).on(Store::Down),
     ];
     if let hookgate_core::TimestampSource::Header(h) = p.scheme().timestamp_source() {
-        v.push(Case {
-            name: "malformed timestamp header",
-            requests: vec![set(valid("a"), h, "soon")],
-            expect: vec![(400, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        });
+        v.push(Case::one("malformed timestamp header", set(valid("a"), h, "soon"), (400, None)));
     }
     if p.scheme().enforces_timestamp() {
-        v.push(Case {
-            name: "stale",
-            requests: vec![signed(p, "a", t - 400)],
-            expect: vec![(401, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        });
-        v.push(Case {
-            name: "future",
-            requests: vec![signed(p, "a", t + 400)],
-            expect: vec![(401, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        });
+        v.push(Case::one("stale", signed(p, "a", t - 400), (401, None)));
+        v.push(Case::one("future", signed(p, "a", t + 400), (401, None)));
     }
     if let hookgate_core::IdSource::Header(h) = p.scheme().id_source() {
-        let h = h.to_string();
-        v.push(Case {
-            name: "missing id header",
-            requests: vec![{
-                let mut r = valid("a");
-                r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&h));
-                r
-            }],
-            expect: vec![(400, None)],
-            work: 0,
-            channel: 8,
-            store: Store::Fresh,
-        });
+        v.push(Case::one("missing id header", without(valid("a"), h), (400, None)));
     }
     v
 }
