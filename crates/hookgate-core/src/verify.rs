@@ -248,16 +248,20 @@ enum Alg {
     Ed25519,
 }
 
+/// One signature of the signature header.
 #[derive(Clone, Copy)]
-struct Candidate {
-    alg: Alg,
-    bytes: [u8; 64],
+enum Candidate<'h> {
+    /// An HMAC tag: its text, decoded into `bytes` by [`decode_hmacs`] while the first secret's
+    /// MAC is being computed (see [`Verifier::check`]).
+    Hmac { encoding: Encoding, text: &'h [u8], bytes: [u8; 32] },
+    /// An Ed25519 signature, decoded when the header is parsed.
+    Ed25519([u8; 64]),
 }
 
 struct Parsed<'h> {
     /// The first `len` are `Some`: an array of `None` is set up by writing its tags alone, where
     /// zeroing half a KiB of candidates called `memset` on every request.
-    candidates: [Option<Candidate>; MAX_SIGNATURES],
+    candidates: [Option<Candidate<'h>>; MAX_SIGNATURES],
     len: usize,
     /// The `t=` entry; ASCII digits once [`parse_unix`] accepted it.
     timestamp: Option<&'h [u8]>,
@@ -407,7 +411,8 @@ impl Verifier {
 
         let id = header_id.unwrap_or_default();
         let ts = ts_text.map(|t| t.0).unwrap_or_default();
-        let candidates = parsed.candidates[..parsed.len].iter().flatten();
+        // Whether the HMAC signatures have been decoded (and so checked to be well formed).
+        let mut decoded = false;
         for (index, secret) in self.secrets.iter().enumerate() {
             if !secret.is_active(now) {
                 continue;
@@ -415,20 +420,43 @@ impl Verifier {
             let ok = if let Some(state) = secret.hmac_state() {
                 let mut mac = state.clone();
                 self.feed(id, ts, body, |b| mac.update(b));
+                if !decoded {
+                    // The signatures are decoded here, after the MAC has been fed and before it
+                    // is finished: the decoding does not wait for the hash, so an out-of-order
+                    // CPU does it while the hash's last blocks are still in flight (about 0.01–
+                    // 0.03x of the 1 KiB floor; BENCHMARKS.md, session 10). `black_box` keeps the
+                    // compiler from moving it ahead of the feeding, which it may, since the two
+                    // share no data; it is a hint for speed, nothing relies on it. So a malformed
+                    // signature is found after the id, timestamp and window checks: a request
+                    // that also fails one of those is refused for that.
+                    std::hint::black_box(&mut mac);
+                    decode_hmacs(sig_name, &mut parsed)?;
+                    decoded = true;
+                }
                 let tag = mac.finalize().into_bytes();
                 let mut ok = Choice::from(0);
-                for c in candidates.clone().filter(|c| c.alg == Alg::Hmac) {
-                    ok |= mac_eq(&c.bytes[..32], &tag);
+                for c in parsed.candidates[..parsed.len].iter().flatten() {
+                    if let Candidate::Hmac { bytes, .. } = c {
+                        ok |= mac_eq(bytes, &tag);
+                    }
                 }
                 bool::from(ok)
             } else if let Some(key) = secret.ed25519_public() {
-                let eds = candidates.clone().filter(|c| c.alg == Alg::Ed25519);
+                // A malformed HMAC signature is refused even when an Ed25519 one would verify.
+                if !decoded {
+                    decode_hmacs_rarely(sig_name, &mut parsed)?;
+                    decoded = true;
+                }
+                let eds = parsed.candidates[..parsed.len].iter().flatten().filter_map(|c| match c {
+                    Candidate::Ed25519(bytes) => Some(bytes),
+                    Candidate::Hmac { .. } => None,
+                });
                 let mut msg = Vec::new();
                 if eds.clone().next().is_some() {
                     msg.reserve(id.len() + ts.len() + body.len() + 2);
                     self.feed(id, ts, body, |b| msg.extend_from_slice(b));
                 }
-                eds.fold(false, |acc, c| acc | key.verify_strict(&msg, &Signature::from_bytes(&c.bytes)).is_ok())
+                eds.fold(false, |acc, c| acc | key.verify_strict(&msg, &Signature::from_bytes(c)).is_ok())
             } else {
                 false
             };
@@ -440,6 +468,10 @@ impl Verifier {
                     timestamp_text: ts_text.map(|t| t.0),
                 });
             }
+        }
+        // A malformed HMAC signature is refused as such (400), even when no secret was active.
+        if !decoded {
+            decode_hmacs_rarely(sig_name, &mut parsed)?;
         }
         Err(VerifyError::new(VerifyErrorKind::SignatureMismatch)
             .header(sig_name)
@@ -500,18 +532,21 @@ pub(crate) fn feed(scheme: &Scheme, id: &[u8], ts: &[u8], body: &[u8], sink: &mu
 fn parse_signatures<'h>(s: &Scheme, raw: &'h [u8], out: &mut Parsed<'h>) -> Result<(), VerifyError> {
     let name: &str = &s.signature_header;
     let malformed = |why: &'static str| VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail(why);
-    let push = |out: &mut Parsed<'h>, alg: Alg, enc: Encoding, text: &[u8]| -> Result<(), VerifyError> {
+    // Ed25519 signatures are decoded here, HMAC ones by `decode_hmacs`.
+    let push = |out: &mut Parsed<'h>, alg: Alg, encoding: Encoding, text: &'h [u8]| -> Result<(), VerifyError> {
         if out.len == MAX_SIGNATURES {
             return Err(malformed("too many signatures"));
         }
-        let want = if alg == Alg::Hmac { 32 } else { 64 };
-        let c = out.candidates[out.len].insert(Candidate { alg, bytes: [0; 64] });
-        if !decode_exact(enc, text.trim_ascii(), &mut c.bytes[..want]) {
-            return Err(malformed(match enc {
-                Encoding::Hex => "signature is not 64 hex digits",
-                Encoding::Base64 => "signature is not base64 of the right length",
-            }));
-        }
+        let text = text.trim_ascii();
+        out.candidates[out.len] = Some(if alg == Alg::Ed25519 {
+            let mut bytes = [0; 64];
+            if !decode_exact(encoding, text, &mut bytes) {
+                return Err(malformed_signature(name, encoding));
+            }
+            Candidate::Ed25519(bytes)
+        } else {
+            Candidate::Hmac { encoding, text, bytes: [0; 32] }
+        });
         out.len += 1;
         Ok(())
     };
@@ -614,6 +649,33 @@ fn find_ascii_whitespace(text: &[u8]) -> Option<usize> {
         start += 8;
     }
     text[start..].iter().position(u8::is_ascii_whitespace).map(|i| start + i)
+}
+
+/// Decodes the HMAC signatures' texts; a malformed one is refused (400).
+fn decode_hmacs(header: &str, parsed: &mut Parsed<'_>) -> Result<(), VerifyError> {
+    for c in parsed.candidates[..parsed.len].iter_mut().flatten() {
+        if let Candidate::Hmac { encoding, text, bytes } = c {
+            if !decode_exact(*encoding, text, bytes) {
+                return Err(malformed_signature(header, *encoding));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`decode_hmacs`] where it is rarely needed (an Ed25519 key tried first, no active secret), out
+/// of the way of the common path.
+#[cold]
+#[inline(never)]
+fn decode_hmacs_rarely(header: &str, parsed: &mut Parsed<'_>) -> Result<(), VerifyError> {
+    decode_hmacs(header, parsed)
+}
+
+fn malformed_signature(header: &str, encoding: Encoding) -> VerifyError {
+    VerifyError::new(VerifyErrorKind::MalformedHeader).header(header).detail(match encoding {
+        Encoding::Hex => "signature is not 64 hex digits",
+        Encoding::Base64 => "signature is not base64 of the right length",
+    })
 }
 
 fn decode_exact(enc: Encoding, text: &[u8], out: &mut [u8]) -> bool {

@@ -310,3 +310,43 @@ fn non_utf8_id_or_timestamp_is_400() {
     assert_eq!(v.authenticate(&h, b"{}", at(TS)).unwrap().header_id(), Some("msg_é✓"));
     assert_eq!(v.verify(&h, b"{}", at(TS)).unwrap().delivery_id(), "msg_é✓");
 }
+
+/// A malformed HMAC signature is refused as malformed (400) whichever secret is tried first and
+/// whatever else the header holds: beside a valid one, when every secret has expired, and when an
+/// Ed25519 key comes first and the header's `v1a` signature is valid. (The signatures are decoded
+/// while the first MAC is computed, not when the header is parsed.)
+#[test]
+fn a_malformed_signature_is_400_whichever_secret_is_tried() {
+    let (v, h) = signed(Preset::Stripe, "s", b"{}");
+    let good = h[0].1.split_once(",v1=").unwrap().1.to_owned();
+    for value in [format!("t={TS},v1={good},v1=zz"), format!("t={TS},v1=zz,v1={good}")] {
+        let h = vec![("stripe-signature".to_owned(), value)];
+        let e = v.verify(&h, b"{}", at(TS)).unwrap_err();
+        assert_eq!((e.kind(), e.status()), (VerifyErrorKind::MalformedHeader, 400), "{e}");
+    }
+
+    let expired = Secret::hmac("s").unwrap().expires_at(at(TS - 1));
+    let v = Verifier::new(Preset::Stripe.scheme(), expired);
+    assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::SignatureMismatch);
+    let bad = vec![("stripe-signature".to_owned(), format!("t={TS},v1={}", "g".repeat(64)))];
+    assert_eq!(kind(&v, &bad, b"{}", TS), VerifyErrorKind::MalformedHeader);
+
+    // Standard Webhooks' published Ed25519 example (shared/VECTORS.md), with an HMAC entry that is
+    // not base64 beside it; the public key first, then an HMAC secret.
+    let scheme = Preset::StandardWebhooks.scheme();
+    let pk = Secret::parse(scheme.secret_format(), "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").unwrap();
+    let hmac = Secret::parse(scheme.secret_format(), SW).unwrap();
+    let v = Verifier::new(scheme, Secrets::new(vec![pk, hmac]).unwrap());
+    let v1a = "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg==";
+    let with = |sig: &str| {
+        let h = [
+            ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek".to_owned()),
+            ("webhook-timestamp", "1614265330".to_owned()),
+            ("webhook-signature", sig.to_owned()),
+        ];
+        v.verify(&h, br#"{"test": 2432232314}"#, at(1614265330))
+    };
+    assert_eq!(with(v1a).unwrap().secret_index(), 0);
+    let e = with(&format!("{v1a} v1,!!!")).unwrap_err();
+    assert_eq!((e.kind(), e.status()), (VerifyErrorKind::MalformedHeader, 400), "{e}");
+}
