@@ -251,8 +251,8 @@ enum Alg {
 /// One signature of the signature header.
 #[derive(Clone, Copy)]
 enum Candidate<'h> {
-    /// An HMAC tag: its text, decoded into `bytes` by [`decode_hmacs`] while the first secret's
-    /// MAC is being computed (see [`Verifier::check`]).
+    /// An HMAC tag: its text, decoded into `bytes` by [`Parsed::decode_hmacs`] while the first
+    /// secret's MAC is being computed (see [`Verifier::check`]).
     Hmac { encoding: Encoding, text: &'h [u8], bytes: [u8; 32] },
     /// An Ed25519 signature, decoded when the header is parsed.
     Ed25519([u8; 64]),
@@ -265,6 +265,34 @@ struct Parsed<'h> {
     len: usize,
     /// The `t=` entry; ASCII digits once [`parse_unix`] accepted it.
     timestamp: Option<&'h [u8]>,
+    /// Whether the HMAC signatures have been decoded (and so checked to be well formed).
+    decoded: bool,
+}
+
+impl Parsed<'_> {
+    /// Decodes the HMAC signatures' texts, once; a malformed one is refused (400).
+    fn decode_hmacs(&mut self, header: &str) -> Result<(), VerifyError> {
+        if self.decoded {
+            return Ok(());
+        }
+        for c in self.candidates[..self.len].iter_mut().flatten() {
+            if let Candidate::Hmac { encoding, text, bytes } = c {
+                if !decode_exact(*encoding, text, bytes) {
+                    return Err(malformed_signature(header, *encoding));
+                }
+            }
+        }
+        self.decoded = true;
+        Ok(())
+    }
+
+    /// [`Self::decode_hmacs`] where it is rarely needed (an Ed25519 key tried first, no active
+    /// secret), out of the way of the common path.
+    #[cold]
+    #[inline(never)]
+    fn decode_hmacs_rarely(&mut self, header: &str) -> Result<(), VerifyError> {
+        self.decode_hmacs(header)
+    }
 }
 
 impl Verifier {
@@ -373,7 +401,7 @@ impl Verifier {
             _ => return Err(VerifyError::new(VerifyErrorKind::MissingSignature).header(sig_name)),
         };
         // Filled in place: the candidates array is half a KiB, not worth moving per request.
-        let mut parsed = Parsed { candidates: [None; MAX_SIGNATURES], len: 0, timestamp: None };
+        let mut parsed = Parsed { candidates: [None; MAX_SIGNATURES], len: 0, timestamp: None, decoded: false };
         parse_signatures(s, raw, &mut parsed)?;
 
         let header_id = match &s.id {
@@ -411,8 +439,6 @@ impl Verifier {
 
         let id = header_id.unwrap_or_default();
         let ts = ts_text.map(|t| t.0).unwrap_or_default();
-        // Whether the HMAC signatures have been decoded (and so checked to be well formed).
-        let mut decoded = false;
         for (index, secret) in self.secrets.iter().enumerate() {
             if !secret.is_active(now) {
                 continue;
@@ -420,19 +446,16 @@ impl Verifier {
             let ok = if let Some(state) = secret.hmac_state() {
                 let mut mac = state.clone();
                 self.feed(id, ts, body, |b| mac.update(b));
-                if !decoded {
-                    // The signatures are decoded here, after the MAC has been fed and before it
-                    // is finished: the decoding does not wait for the hash, so an out-of-order
-                    // CPU does it while the hash's last blocks are still in flight (about 0.01–
-                    // 0.03x of the 1 KiB floor; BENCHMARKS.md, session 10). `black_box` keeps the
-                    // compiler from moving it ahead of the feeding, which it may, since the two
-                    // share no data; it is a hint for speed, nothing relies on it. So a malformed
-                    // signature is found after the id, timestamp and window checks: a request
-                    // that also fails one of those is refused for that.
-                    std::hint::black_box(&mut mac);
-                    decode_hmacs(sig_name, &mut parsed)?;
-                    decoded = true;
-                }
+                // The signatures are decoded (by the first secret tried) here, after the MAC has
+                // been fed and before it is finished: the decoding does not wait for the hash, so
+                // an out-of-order CPU does it while the hash's last blocks are still in flight
+                // (about 0.01–0.03x of the 1 KiB floor; BENCHMARKS.md, session 10). `black_box`
+                // keeps the compiler from moving it ahead of the feeding, which it may, since the
+                // two share no data; it is a hint for speed, nothing relies on it. So a malformed
+                // signature is found after the id, timestamp and window checks: a request that
+                // also fails one of those is refused for that.
+                std::hint::black_box(&mut mac);
+                parsed.decode_hmacs(sig_name)?;
                 let tag = mac.finalize().into_bytes();
                 let mut ok = Choice::from(0);
                 for c in parsed.candidates[..parsed.len].iter().flatten() {
@@ -443,10 +466,7 @@ impl Verifier {
                 bool::from(ok)
             } else if let Some(key) = secret.ed25519_public() {
                 // A malformed HMAC signature is refused even when an Ed25519 one would verify.
-                if !decoded {
-                    decode_hmacs_rarely(sig_name, &mut parsed)?;
-                    decoded = true;
-                }
+                parsed.decode_hmacs_rarely(sig_name)?;
                 let eds = parsed.candidates[..parsed.len].iter().flatten().filter_map(|c| match c {
                     Candidate::Ed25519(bytes) => Some(bytes),
                     Candidate::Hmac { .. } => None,
@@ -470,9 +490,7 @@ impl Verifier {
             }
         }
         // A malformed HMAC signature is refused as such (400), even when no secret was active.
-        if !decoded {
-            decode_hmacs_rarely(sig_name, &mut parsed)?;
-        }
+        parsed.decode_hmacs_rarely(sig_name)?;
         Err(VerifyError::new(VerifyErrorKind::SignatureMismatch)
             .header(sig_name)
             .detail(format!("none of {} signature(s) matched an active secret", parsed.len)))
@@ -532,7 +550,7 @@ pub(crate) fn feed(scheme: &Scheme, id: &[u8], ts: &[u8], body: &[u8], sink: &mu
 fn parse_signatures<'h>(s: &Scheme, raw: &'h [u8], out: &mut Parsed<'h>) -> Result<(), VerifyError> {
     let name: &str = &s.signature_header;
     let malformed = |why: &'static str| VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail(why);
-    // Ed25519 signatures are decoded here, HMAC ones by `decode_hmacs`.
+    // Ed25519 signatures are decoded here, HMAC ones by `Parsed::decode_hmacs`.
     let push = |out: &mut Parsed<'h>, alg: Alg, encoding: Encoding, text: &'h [u8]| -> Result<(), VerifyError> {
         if out.len == MAX_SIGNATURES {
             return Err(malformed("too many signatures"));
@@ -649,26 +667,6 @@ fn find_ascii_whitespace(text: &[u8]) -> Option<usize> {
         start += 8;
     }
     text[start..].iter().position(u8::is_ascii_whitespace).map(|i| start + i)
-}
-
-/// Decodes the HMAC signatures' texts; a malformed one is refused (400).
-fn decode_hmacs(header: &str, parsed: &mut Parsed<'_>) -> Result<(), VerifyError> {
-    for c in parsed.candidates[..parsed.len].iter_mut().flatten() {
-        if let Candidate::Hmac { encoding, text, bytes } = c {
-            if !decode_exact(*encoding, text, bytes) {
-                return Err(malformed_signature(header, *encoding));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// [`decode_hmacs`] where it is rarely needed (an Ed25519 key tried first, no active secret), out
-/// of the way of the common path.
-#[cold]
-#[inline(never)]
-fn decode_hmacs_rarely(header: &str, parsed: &mut Parsed<'_>) -> Result<(), VerifyError> {
-    decode_hmacs(header, parsed)
 }
 
 fn malformed_signature(header: &str, encoding: Encoding) -> VerifyError {
