@@ -456,7 +456,7 @@ impl Verifier {
                 // also fails one of those is refused for that.
                 std::hint::black_box(&mut mac);
                 parsed.decode_hmacs(sig_name)?;
-                let tag = mac.finalize().into_bytes();
+                let tag: [u8; 32] = mac.finalize().into_bytes().into();
                 let mut ok = Choice::from(0);
                 for c in parsed.candidates[..parsed.len].iter().flatten() {
                     if let Candidate::Hmac { bytes, .. } = c {
@@ -699,14 +699,14 @@ fn decode_exact(enc: Encoding, text: &[u8], out: &mut [u8]) -> bool {
 
 /// Constant-time equality of two 32-byte MACs: every byte is read whatever the contents, and
 /// the differences are folded into one word before a single constant-time comparison.
-fn mac_eq(a: &[u8], b: &[u8]) -> Choice {
+fn mac_eq(a: &[u8; 32], b: &[u8; 32]) -> Choice {
     let mut diff = 0u64;
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         let x = u64::from_ne_bytes(x.try_into().expect("8 bytes"));
         let y = u64::from_ne_bytes(y.try_into().expect("8 bytes"));
         diff |= x ^ y;
     }
-    Choice::from(u8::from(a.len() == b.len())) & diff.ct_eq(&0)
+    diff.ct_eq(&0)
 }
 
 /// Unix seconds: 1 to 15 ASCII digits.
