@@ -48,6 +48,7 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for [(K, V)] {
         self.each_value_of(&[name], &mut |_, v| each(v))
     }
 
+    #[inline]
     fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
         for (k, v) in self {
             if let Some(i) = names.iter().position(|n| eq_ignoring_case(k.as_ref().as_bytes(), n.as_bytes())) {
@@ -70,6 +71,7 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for Vec<(K, V)> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
         self.as_slice().each_value(name, each)
     }
+    #[inline]
     fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
         self.as_slice().each_value_of(names, each)
     }
