@@ -6,8 +6,9 @@
 //! per-round ratios, which cancels most of the machine's drift.
 //!
 //! `RATIO_ONE=github/20000` runs one preset's 1 KiB `authenticate` (or `floor/20000`, the bare
-//! HMAC, or `by-hand-github/20000` / `tuned-github/20000`, a hand-written calibration check) that many times and nothing
-//! else, for instruction counts under callgrind.
+//! HMAC, or `by-hand-github/20000` / `tuned-github/20000`, a hand-written calibration check, or
+//! `content-stripe/20000`, the HMAC of that preset's signed content alone) that many times and
+//! nothing else, for instruction counts under callgrind.
 
 #![allow(missing_docs)]
 
@@ -15,7 +16,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use hookgate_core::{Preset, Secret, SignOptions, Verifier};
+use hookgate_core::{ContentPart, Preset, Secret, SignOptions, Verifier};
 use sha2::Sha256;
 
 #[path = "verify.rs"]
@@ -24,6 +25,8 @@ mod shared;
 
 const TS: i64 = 1_700_000_000;
 const ROUNDS: usize = 41;
+/// The delivery id every signed request of the table carries.
+const ID: &str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
 
 fn per_call(iters: u32, mut f: impl FnMut()) -> f64 {
     let t = Instant::now();
@@ -249,10 +252,28 @@ fn by_hand(p: Preset) -> Option<(Hmac<Sha256>, [HandCheck; 2])> {
 fn signed(p: Preset, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
     let scheme = p.scheme();
     let secret = Secret::parse(scheme.secret_format(), shared::secret_text(p)).unwrap();
-    let opts =
-        SignOptions { id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"), timestamp: Some(TS), event_type: Some("push") };
+    let opts = SignOptions { id: Some(ID), timestamp: Some(TS), event_type: Some("push") };
     let headers = scheme.sign(&secret, body, &opts).unwrap();
     (Verifier::new(scheme, secret), headers)
+}
+
+/// Calibration: the HMAC of exactly what preset `p` signs (`id.timestamp.body`, `t.body`, the body
+/// alone...), its pieces fed one after another as hookgate feeds them, with a precomputed key and
+/// nothing parsed, found or compared: the floor of that preset's own signed content.
+fn signed_content(p: Preset, body: &[u8]) -> Vec<Vec<u8>> {
+    let ts = TS.to_string();
+    p.scheme()
+        .signed_content()
+        .parts()
+        .iter()
+        .map(|part| match part {
+            ContentPart::Id => ID.as_bytes().to_vec(),
+            ContentPart::Timestamp => ts.as_bytes().to_vec(),
+            ContentPart::Body => body.to_vec(),
+            ContentPart::Literal(l) => l.as_bytes().to_vec(),
+            _ => unreachable!("a content part this bench does not know"),
+        })
+        .collect()
 }
 
 /// `RATIO_ONE="stripe/20000"` (or `floor/20000`): `authenticate` of that preset's 1 KiB row, that
@@ -262,6 +283,19 @@ fn one(spec: &str) {
     let (name, n) = spec.split_once('/').expect("preset/N");
     let n: u32 = n.parse().expect("N");
     let (body, now) = (shared::body(1024), UNIX_EPOCH + Duration::from_secs(TS as u64));
+    if let Some(preset) = name.strip_prefix("content-") {
+        let p = Preset::ALL.into_iter().find(|p| p.name() == preset).expect("content-<preset>");
+        let (pieces, key) =
+            (signed_content(p, &body), Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap());
+        for _ in 0..n {
+            let mut m = key.clone();
+            for piece in black_box(&pieces) {
+                m.update(piece);
+            }
+            black_box(m.finalize().into_bytes());
+        }
+        return;
+    }
     if name == "floor" {
         let key = Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap();
         for _ in 0..n {
@@ -318,6 +352,8 @@ fn main() {
                 }
             }
             let (mut h, mut rh) = ([vec![], vec![]], [vec![], vec![]]);
+            let pieces = signed_content(p, &body);
+            let (mut c, mut rc) = (vec![], vec![]);
             for _ in 0..ROUNDS {
                 let fl = per_call(iters, || {
                     let mut m = floor_key.clone();
@@ -330,6 +366,15 @@ fn main() {
                 let ve = per_call(iters, || {
                     black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());
                 });
+                let co = per_call(iters, || {
+                    let mut m = floor_key.clone();
+                    for piece in black_box(&pieces) {
+                        m.update(piece);
+                    }
+                    black_box(m.finalize().into_bytes());
+                });
+                c.push(co);
+                rc.push(co / fl);
                 if let Some((key, checks)) = &by_hand {
                     for (tier, check) in checks.iter().enumerate() {
                         let hw = per_call(iters, || {
@@ -355,6 +400,13 @@ fn main() {
                 median(&mut ra),
                 median(&mut rw)
             );
+            calibration.push(format!(
+                "| {}, its signed content alone | {} | {:.0} ns | {:.3}x |",
+                p.name(),
+                if size == 1024 { "1 KiB" } else { "64 KiB" },
+                median(&mut c),
+                median(&mut rc)
+            ));
             if by_hand.is_some() {
                 for (tier, label) in ["hand-written minimal check", "tuned hand-written check"].iter().enumerate() {
                     calibration.push(format!(
