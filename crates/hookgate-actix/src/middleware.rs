@@ -24,6 +24,7 @@ impl Headers for ActixHeaders<'_> {
         self.each_value_of(&[name], &mut |_, v| each(v))
     }
 
+    #[inline]
     fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
         let map = self.0;
         let pairs = || map.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
