@@ -13,10 +13,12 @@ pub const MAX_HEADER_VALUE_LEN: usize = 4096;
 
 /// Read access to a request's headers.
 ///
-/// Names are always lowercase ASCII. Implementations call `each` once per value of a header, in
-/// order, and never allocate. [`Headers::each_value_of`] reads several headers at once; its default
-/// asks [`Headers::each_value`] once per name, and maps that can answer in one pass over their
-/// headers override it (the adapters do, through [`header_values`]).
+/// Names are always lowercase ASCII: the core lowercases every name a scheme gives, and the
+/// implementations here compare a header's name, in any case, with the lowercase one asked for
+/// (a name asked for with capitals may not be found). Implementations call `each` once per value
+/// of a header, in order, and never allocate. [`Headers::each_value_of`] reads several headers at
+/// once; its default asks [`Headers::each_value`] once per name, and maps that can answer in one
+/// pass over their headers override it (the adapters do, through [`header_values`]).
 ///
 /// ```
 /// use hookgate_core::Headers;

@@ -653,10 +653,12 @@ fn words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// A one in each byte of a word: `c * ONES` is byte `c` eight times.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
 /// The first ASCII whitespace byte of `text`. Every ASCII whitespace byte is at most b' ', so
 /// eight bytes at a time are skipped while none of them is; a signature list usually has none.
 fn find_ascii_whitespace(text: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let mut start = 0;
     for word in text.chunks_exact(8) {
         let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
@@ -739,7 +741,6 @@ pub(crate) fn parse_unix(t: &[u8]) -> Option<i64> {
 /// significant digit), and whether all eight are digits: about 15 operations for the eight, where
 /// one at a time took about 7 each.
 fn eight_digits(x: u64) -> (u64, bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     // A digit's high nibble is 3 and its low one at most 9: adding 6 then leaves the high nibble
     // 3 (no byte carries into the next while every high nibble is 3).
     let ok = (x & (0xf0 * ONES) == 0x30 * ONES) & ((x.wrapping_add(0x06 * ONES)) & (0xf0 * ONES) == 0x30 * ONES);
