@@ -100,7 +100,7 @@ fn is_named(name: &[u8], lowercase: &[u8]) -> bool {
     debug_assert!(!lowercase.iter().any(u8::is_ascii_uppercase), "{lowercase:?}");
     match name.len() {
         n if n != lowercase.len() => false,
-        8..=24 => words_equal(name, lowercase, lower_word, |w| w),
+        8..=24 => words_equal(name, lowercase, lower_word),
         _ => name.eq_ignore_ascii_case(lowercase),
     }
 }
@@ -111,19 +111,19 @@ fn is_named(name: &[u8], lowercase: &[u8]) -> bool {
 fn same_name(a: &[u8], b: &[u8]) -> bool {
     match a.len() {
         n if n != b.len() => false,
-        8..=24 => words_equal(a, b, |w| w, |w| w),
+        8..=24 => words_equal(a, b, |w| w),
         _ => a == b,
     }
 }
 
-/// `a == b` for two slices of the same length, 8 to 24 bytes, compared as eight-byte words,
-/// `a`'s after `fold_a` and `b`'s after `fold_b`: the last (overlapping the others unless the
-/// length is 16 or 24), the first and, above 16 bytes, the middle one.
+/// `fold(a) == b` for two slices of the same length, 8 to 24 bytes, compared as eight-byte words
+/// (`a`'s after `fold`): the last (overlapping the others unless the length is 16 or 24), the
+/// first and, above 16 bytes, the middle one.
 #[inline(always)]
-fn words_equal(a: &[u8], b: &[u8], fold_a: impl Fn(u64) -> u64, fold_b: impl Fn(u64) -> u64) -> bool {
+fn words_equal(a: &[u8], b: &[u8], fold: impl Fn(u64) -> u64) -> bool {
     let n = a.len();
     debug_assert!(n == b.len() && (8..=24).contains(&n));
-    let same = |at: usize| fold_a(word_at(a, at)) == fold_b(word_at(b, at));
+    let same = |at: usize| fold(word_at(a, at)) == word_at(b, at);
     same(n - 8) && same(0) && (n <= 16 || same(8))
 }
 
