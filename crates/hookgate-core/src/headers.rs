@@ -4,6 +4,7 @@
 //! [`Headers`] on a thin borrowed wrapper, so no header is ever copied.
 
 use crate::error::{VerifyError, VerifyErrorKind};
+use crate::words::{ONES, word_at};
 
 /// Header values longer than this are refused as malformed before any decoding work.
 ///
@@ -127,15 +128,8 @@ fn words_equal(a: &[u8], b: &[u8], fold: impl Fn(u64) -> u64) -> bool {
     same(n - 8) && same(0) && (n <= 16 || same(8))
 }
 
-/// The eight bytes of `s` from `at`, as a little-endian word.
-#[inline(always)]
-fn word_at(s: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
-}
-
 /// Each ASCII capital letter of the eight bytes of `x` made lowercase; every other byte unchanged.
 fn lower_word(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     // Per byte, without carries between bytes (each sum stays below 0x100): the high bit of
     // `ge_a` is set when the low seven bits are at least b'A', that of `gt_z` when they are above
     // b'Z'; `!x` keeps only bytes below 0x80. A capital's flag (0x80) shifted to 0x20 lowers it.

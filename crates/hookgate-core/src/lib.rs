@@ -51,6 +51,7 @@ mod secret;
 #[cfg(feature = "test-util")]
 mod sign;
 mod verify;
+mod words;
 
 pub mod providers;
 

@@ -16,6 +16,7 @@ use crate::headers::{Headers, MAX_READ, Seen, read};
 use crate::replay::ReplayWindow;
 use crate::scheme::{ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
 use crate::secret::{BASE64_LENIENT, Secrets};
+use crate::words::{ONES, word_at};
 
 /// More signatures than this in one header is refused (400): a rotation needs two or three.
 pub const MAX_SIGNATURES: usize = 8;
@@ -653,15 +654,12 @@ fn words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// A one in each byte of a word: `c * ONES` is byte `c` eight times.
-const ONES: u64 = 0x0101_0101_0101_0101;
-
 /// The first ASCII whitespace byte of `text`. Every ASCII whitespace byte is at most b' ', so
 /// eight bytes at a time are skipped while none of them is; a signature list usually has none.
 fn find_ascii_whitespace(text: &[u8]) -> Option<usize> {
     let mut start = 0;
     for word in text.chunks_exact(8) {
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let x = word_at(word, 0);
         // Non-zero exactly when some byte of `x` is below 0x21.
         if x.wrapping_sub(0x21 * ONES) & !x & (0x80 * ONES) != 0 {
             break;
@@ -704,9 +702,7 @@ fn decode_exact(enc: Encoding, text: &[u8], out: &mut [u8]) -> bool {
 fn mac_eq(a: &[u8; 32], b: &[u8; 32]) -> Choice {
     let mut diff = 0u64;
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        let x = u64::from_ne_bytes(x.try_into().expect("8 bytes"));
-        let y = u64::from_ne_bytes(y.try_into().expect("8 bytes"));
-        diff |= x ^ y;
+        diff |= word_at(x, 0) ^ word_at(y, 0);
     }
     diff.ct_eq(&0)
 }
@@ -730,7 +726,7 @@ pub(crate) fn parse_unix(t: &[u8]) -> Option<i64> {
         acc = acc * 10 + i64::from(d);
     }
     if let Some(word) = last8 {
-        let (value, ok) = eight_digits(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        let (value, ok) = eight_digits(word_at(word, 0));
         bad |= !ok;
         acc = acc * 100_000_000 + value as i64;
     }
