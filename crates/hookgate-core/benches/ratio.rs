@@ -276,6 +276,21 @@ fn signed_content(p: Preset, body: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The floor's precomputed key (the same secret the table's HMAC presets use).
+fn floor_key() -> Hmac<Sha256> {
+    Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap()
+}
+
+/// The HMAC of `pieces`, fed one after another with `key` (the signed-content calibration).
+#[inline(always)]
+fn content_hmac(key: &Hmac<Sha256>, pieces: &[Vec<u8>]) {
+    let mut m = key.clone();
+    for piece in black_box(pieces) {
+        m.update(piece);
+    }
+    black_box(m.finalize().into_bytes());
+}
+
 /// `RATIO_ONE="stripe/20000"` (or `floor/20000`): `authenticate` of that preset's 1 KiB row, that
 /// many times and nothing else, for `valgrind --tool=callgrind` (the difference of two counts
 /// gives instructions per call without the set-up).
@@ -285,19 +300,14 @@ fn one(spec: &str) {
     let (body, now) = (shared::body(1024), UNIX_EPOCH + Duration::from_secs(TS as u64));
     if let Some(preset) = name.strip_prefix("content-") {
         let p = Preset::ALL.into_iter().find(|p| p.name() == preset).expect("content-<preset>");
-        let (pieces, key) =
-            (signed_content(p, &body), Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap());
+        let (pieces, key) = (signed_content(p, &body), floor_key());
         for _ in 0..n {
-            let mut m = key.clone();
-            for piece in black_box(&pieces) {
-                m.update(piece);
-            }
-            black_box(m.finalize().into_bytes());
+            content_hmac(&key, &pieces);
         }
         return;
     }
     if name == "floor" {
-        let key = Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap();
+        let key = floor_key();
         for _ in 0..n {
             let mut m = key.clone();
             m.update(black_box(&body));
@@ -338,7 +348,7 @@ fn main() {
     for size in [1024usize, 64 * 1024] {
         let body = shared::body(size);
         let iters = if size == 1024 { 2000 } else { 40 };
-        let floor_key = Hmac::<Sha256>::new_from_slice(b"a-32-character-secret-for-bench!").unwrap();
+        let floor_key = floor_key();
         for p in Preset::ALL {
             let (v, headers) = signed(p, &body);
             let (mut f, mut a, mut w, mut ra, mut rw) = (vec![], vec![], vec![], vec![], vec![]);
@@ -366,13 +376,7 @@ fn main() {
                 let ve = per_call(iters, || {
                     black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());
                 });
-                let co = per_call(iters, || {
-                    let mut m = floor_key.clone();
-                    for piece in black_box(&pieces) {
-                        m.update(piece);
-                    }
-                    black_box(m.finalize().into_bytes());
-                });
+                let co = per_call(iters, || content_hmac(&floor_key, &pieces));
                 c.push(co);
                 rc.push(co / fl);
                 if let Some((key, checks)) = &by_hand {
