@@ -7,8 +7,9 @@
 //!
 //! `RATIO_ONE=github/20000` runs one preset's 1 KiB `authenticate` (or `floor/20000`, the bare
 //! HMAC, or `by-hand-github/20000` / `tuned-github/20000`, a hand-written calibration check, or
-//! `content-stripe/20000`, the HMAC of that preset's signed content alone) that many times and
-//! nothing else, for instruction counts under callgrind.
+//! `content-stripe/20000`, the HMAC of that preset's signed content alone, or `verify-slack/20000`,
+//! `verify` instead of `authenticate`) that many times and nothing else, for instruction counts
+//! under callgrind.
 
 #![allow(missing_docs)]
 
@@ -325,13 +326,21 @@ fn one(spec: &str) {
         }
         return;
     }
+    let (full, name) = match name.strip_prefix("verify-") {
+        Some(preset) => (true, preset),
+        None => (false, name),
+    };
     let p = Preset::ALL
         .into_iter()
         .find(|p| p.name() == name)
-        .expect("a preset name, by-hand-<preset>, tuned-<preset> or floor");
+        .expect("a preset name, verify-<preset>, by-hand-<preset>, tuned-<preset> or floor");
     let (v, headers) = signed(p, &body);
     for _ in 0..n {
-        black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
+        if full {
+            black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());
+        } else {
+            black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
+        }
     }
 }
 
