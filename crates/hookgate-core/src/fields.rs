@@ -119,6 +119,14 @@ const PLAIN: [bool; 256] = {
     t
 };
 
+/// A string's first bytes, up to this many, are read a byte at a time, the rest with `memchr`.
+const SHORT_STR: usize = 16;
+
+/// Whether every byte is printable ASCII (`0x20..=0x7e`).
+fn all_printable(text: &[u8]) -> bool {
+    text.iter().fold(true, |ok, &c| ok & (c.wrapping_sub(0x20) < 0x5f))
+}
+
 /// Why the scanner stopped before the end: everything found, or "ask serde".
 enum Stop {
     Done,
@@ -173,8 +181,17 @@ impl<'b, 'p> Scan<'b, 'p> {
     fn plain_str(&mut self) -> Result<&'b [u8], Stop> {
         let start = self.i;
         let rest = &self.b[start..];
-        let len = rest.iter().position(|&c| !PLAIN[usize::from(c)]);
-        match len {
+        // A short string (a key, an id, an event type) a byte at a time; past its first bytes,
+        // `memchr` finds the closing quote or an escape and the bytes before it are checked
+        // printable without stopping early, which the compiler turns into vector code.
+        let head = rest.len().min(SHORT_STR);
+        let end = match rest[..head].iter().position(|&c| !PLAIN[usize::from(c)]) {
+            Some(n) => Some(n),
+            None => {
+                memchr::memchr2(b'"', b'\\', &rest[head..]).map(|n| head + n).filter(|&n| all_printable(&rest[head..n]))
+            }
+        };
+        match end {
             Some(n) if rest[n] == b'"' => {
                 self.i = start + n + 1;
                 Ok(&rest[..n])
@@ -637,6 +654,30 @@ mod tests {
             let items: Vec<String> = kv.into_iter().map(|(k, w, v)| format!("{w}{k:?}{w}:{w}{v}")).collect();
             format!("{{{}}}", items.join(","))
         })
+    }
+
+    #[test]
+    fn plain_strings_are_printable_ascii_up_to_the_quote() {
+        // The definition: the string is plain when its first byte outside printable ASCII, or
+        // `"`, or `\\`, is its closing `"`.
+        let plain = |c: u8| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\';
+        for len in 0..40 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = byte;
+                    text.extend_from_slice(b"\"tail\"");
+                    let end = text.iter().position(|&c| !plain(c)).expect("a quote ends it");
+                    let want = (text[end] == b'"').then(|| &text[..end]);
+                    let mut scan = Scan::new(&text, &[]);
+                    assert_eq!(scan.plain_str().ok(), want, "byte {byte:#04x} at {at} of {len}");
+                    if want.is_some() {
+                        assert_eq!(scan.i, end + 1, "after the quote");
+                    }
+                }
+            }
+        }
+        assert_eq!(Scan::new(b"no quote", &[]).plain_str().ok(), None);
     }
 
     #[test]
