@@ -122,6 +122,21 @@ const PLAIN: [bool; 256] = {
 /// A string's first bytes, up to this many, are read a byte at a time, the rest with `memchr`.
 const SHORT_STR: usize = 16;
 
+/// The length of the plain bytes `rest` starts with, when a `"` or a `\\` ends them; `None` when
+/// another byte outside printable ASCII comes first, or nothing ends them. A string's first bytes
+/// (a key, an id, an event type) are read a byte at a time; past them, `memchr` finds the end and
+/// the bytes before it are checked printable without stopping early, which the compiler turns into
+/// vector code.
+fn plain_len(rest: &[u8]) -> Option<usize> {
+    let head = rest.len().min(SHORT_STR);
+    match rest[..head].iter().position(|&c| !PLAIN[usize::from(c)]) {
+        Some(n) => matches!(rest[n], b'"' | b'\\').then_some(n),
+        None => {
+            memchr::memchr2(b'"', b'\\', &rest[head..]).map(|n| head + n).filter(|&n| all_printable(&rest[head..n]))
+        }
+    }
+}
+
 /// Whether every byte is printable ASCII (`0x20..=0x7e`).
 fn all_printable(text: &[u8]) -> bool {
     text.iter().fold(true, |ok, &c| ok & (c.wrapping_sub(0x20) < 0x5f))
@@ -181,22 +196,34 @@ impl<'b, 'p> Scan<'b, 'p> {
     fn plain_str(&mut self) -> Result<&'b [u8], Stop> {
         let start = self.i;
         let rest = &self.b[start..];
-        // A short string (a key, an id, an event type) a byte at a time; past its first bytes,
-        // `memchr` finds the closing quote or an escape and the bytes before it are checked
-        // printable without stopping early, which the compiler turns into vector code.
-        let head = rest.len().min(SHORT_STR);
-        let end = match rest[..head].iter().position(|&c| !PLAIN[usize::from(c)]) {
-            Some(n) => Some(n),
-            None => {
-                memchr::memchr2(b'"', b'\\', &rest[head..]).map(|n| head + n).filter(|&n| all_printable(&rest[head..n]))
-            }
-        };
-        match end {
+        match plain_len(rest) {
             Some(n) if rest[n] == b'"' => {
                 self.i = start + n + 1;
                 Ok(&rest[..n])
             }
             _ => Err(Stop::Unsure),
+        }
+    }
+
+    /// A string that is skipped, not captured, after its opening quote: printable ASCII and
+    /// JSON's escapes, all of which serde accepts in a string it ignores. Anything else (a
+    /// control character, a non-ASCII byte, DEL, a bad escape, no end) is left to serde.
+    fn skip_str(&mut self) -> Step {
+        loop {
+            let n = plain_len(&self.b[self.i..]).ok_or(Stop::Unsure)?;
+            self.i += n + 1;
+            if self.b[self.i - 1] == b'"' {
+                return Ok(());
+            }
+            match self.peek() {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                Some(b'u')
+                    if self.b.get(self.i + 1..self.i + 5).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+                {
+                    self.i += 5
+                }
+                _ => return Err(Stop::Unsure),
+            }
         }
     }
 
@@ -212,9 +239,16 @@ impl<'b, 'p> Scan<'b, 'p> {
         }
         loop {
             self.eat(b'"')?;
-            let key = self.plain_str()?;
+            // serde reads a key as text only where a wanted path may continue, and skips it
+            // elsewhere, escapes and all.
+            let child = if mask == 0 {
+                self.skip_str()?;
+                0
+            } else {
+                let key = self.plain_str()?;
+                self.key_mask(key, depth, mask)
+            };
             self.eat(b':')?;
-            let child = if mask == 0 { 0 } else { self.key_mask(key, depth, mask) };
             self.ws();
             if child == 0 {
                 self.skip(depth + 1)?;
@@ -287,7 +321,7 @@ impl<'b, 'p> Scan<'b, 'p> {
         match self.peek() {
             Some(b'"') => {
                 self.i += 1;
-                self.plain_str().map(drop)
+                self.skip_str()
             }
             Some(b'{') => self.object(depth, 0),
             Some(b'[') => {
@@ -554,6 +588,9 @@ mod tests {
             br#"{"data":{},"id":"","type":"t"}"#,
             br#"{"id":1700000000,"type":"t"}"#,
             br#"{"id":-42,"type":"t","data":{"eventId":0}}"#,
+            // Escapes in strings and keys that are skipped, not captured.
+            br#"{"x":"a\"b\\c\/d\u00e9\uD800\n\t\b\f\r","id":"1","type":"t","data":{"eventId":"e"}}"#,
+            br#"{"x":{"k\"ey":["\u0041",{"\n":"\\"}]},"id":"1","type":"t","data":{"xy":1,"eventId":"e"}}"#,
         ];
         for b in answered {
             assert!(same_as_serde(b, &paths), "scanner should answer {}", String::from_utf8_lossy(b));
@@ -581,6 +618,14 @@ mod tests {
             br#"{"id":"1","type":"t","data":{"eventId":"e"}}}"#,
             br#"{"id":"1","type":"t","data":"e"}"#,
             br#"{"data":{"eventId":{"x":1}},"id":"1","type":"t"}"#,
+            // Bad escapes, and escapes where a value is captured or a key is read as text.
+            br#"{"x":"\x","id":"1","type":"t","data":{"eventId":"e"}}"#,
+            br#"{"x":"\u12G4","id":"1","type":"t","data":{"eventId":"e"}}"#,
+            br#"{"x":"\u12"}"#,
+            br#"{"x":"ab\"#,
+            br#"{"id":"a\nb","type":"t","data":{"eventId":"e"}}"#,
+            br#"{"i\u0064":"1","type":"t","data":{"eventId":"e"}}"#,
+            br#"{"data":{"event\u0049d":"e"},"id":"1","type":"t"}"#,
         ];
         for b in either {
             same_as_serde(b, &paths);
@@ -618,12 +663,14 @@ mod tests {
             Just("data".to_owned()),
             Just("eventId".to_owned()),
             Just("n".to_owned()),
+            Just("k\n\"/".to_owned()),
             "[a-z]{1,3}",
         ];
         let ws = prop_oneof![Just(""), Just(" "), Just("\n  "), Just("\t")];
         let leaf = prop_oneof![
             "[ -~&&[^\"\\\\]]{0,12}".prop_map(|s| format!("{s:?}")),
-            "(\\\\[\"nt/]|[a-z]|\u{e9}){0,4}".prop_map(|s| format!("\"{s}\"")),
+            "(\\\\[\"nt/bfr\\\\]|\\\\u[0-9a-fA-F]{4}|\\\\u[0-9a-g]{0,4}|\\\\[xa]|[a-z]|\u{e9}|\u{7f}){0,4}"
+                .prop_map(|s| format!("\"{s}\"")),
             any::<i32>().prop_map(|n| n.to_string()),
             any::<i64>().prop_map(|n| n.to_string()),
             any::<u64>().prop_map(|n| n.to_string()),
