@@ -8,7 +8,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use hookgate_core::{Preset, Secret, SignOptions, Verifier};
 
@@ -31,19 +31,6 @@ fn slack_event() -> Vec<u8> {
     .into_bytes()
 }
 
-fn per_call(iters: u32, mut f: impl FnMut()) -> f64 {
-    let t = Instant::now();
-    for _ in 0..iters {
-        f();
-    }
-    t.elapsed().as_nanos() as f64 / f64::from(iters)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn main() {
     let now = UNIX_EPOCH + Duration::from_secs(TS as u64);
     let scheme = Preset::Slack.scheme();
@@ -60,10 +47,10 @@ fn main() {
         assert_eq!(v.event_type(), Some(if label.starts_with("an") { "message" } else { "invoice.paid" }));
         let (mut a, mut w, mut d) = (vec![], vec![], vec![]);
         for _ in 0..ROUNDS {
-            let au = per_call(2000, || {
+            let au = shared::per_call(2000, || {
                 black_box(verifier.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
             });
-            let ve = per_call(2000, || {
+            let ve = shared::per_call(2000, || {
                 black_box(verifier.verify(black_box(&headers), black_box(&body), now).unwrap());
             });
             a.push(au);
@@ -73,9 +60,9 @@ fn main() {
         println!(
             "| {label} | {} | {:.0} | {:.0} | {:.0} |",
             body.len(),
-            median(&mut a),
-            median(&mut w),
-            median(&mut d)
+            shared::median(&mut a),
+            shared::median(&mut w),
+            shared::median(&mut d)
         );
     }
 }

@@ -14,7 +14,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use hookgate_core::{ContentPart, Preset, Secret, SignOptions, Verifier};
@@ -28,19 +28,6 @@ const TS: i64 = 1_700_000_000;
 const ROUNDS: usize = 41;
 /// The delivery id every signed request of the table carries.
 const ID: &str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
-
-fn per_call(iters: u32, mut f: impl FnMut()) -> f64 {
-    let t = Instant::now();
-    for _ in 0..iters {
-        f();
-    }
-    t.elapsed().as_nanos() as f64 / f64::from(iters)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
 
 /// Calibration: the leanest GitHub check a careful user can write by hand (find the two headers,
 /// strip `sha256=`, HMAC with a precomputed key, compare the lowercase hex of the MAC without
@@ -374,23 +361,23 @@ fn main() {
             let pieces = signed_content(p, &body);
             let (mut c, mut rc) = (vec![], vec![]);
             for _ in 0..ROUNDS {
-                let fl = per_call(iters, || {
+                let fl = shared::per_call(iters, || {
                     let mut m = floor_key.clone();
                     m.update(black_box(&body));
                     black_box(m.finalize().into_bytes());
                 });
-                let au = per_call(iters, || {
+                let au = shared::per_call(iters, || {
                     black_box(v.authenticate(black_box(&headers), black_box(&body), now).unwrap().secret_index());
                 });
-                let ve = per_call(iters, || {
+                let ve = shared::per_call(iters, || {
                     black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());
                 });
-                let co = per_call(iters, || content_hmac(&floor_key, &pieces));
+                let co = shared::per_call(iters, || content_hmac(&floor_key, &pieces));
                 c.push(co);
                 rc.push(co / fl);
                 if let Some((key, checks)) = &by_hand {
                     for (tier, check) in checks.iter().enumerate() {
-                        let hw = per_call(iters, || {
+                        let hw = shared::per_call(iters, || {
                             black_box(check(black_box(&headers), black_box(&body), key, black_box(TS)));
                         });
                         h[tier].push(hw);
@@ -407,18 +394,18 @@ fn main() {
                 "| {} | {} | {:.0} | {:.0} | {:.0} | {:.3}x | {:.3}x |",
                 p.name(),
                 if size == 1024 { "1 KiB".to_string() } else { "64 KiB".to_string() },
-                median(&mut f),
-                median(&mut a),
-                median(&mut w),
-                median(&mut ra),
-                median(&mut rw)
+                shared::median(&mut f),
+                shared::median(&mut a),
+                shared::median(&mut w),
+                shared::median(&mut ra),
+                shared::median(&mut rw)
             );
             calibration.push(format!(
                 "| {}, its signed content alone | {} | {:.0} ns | {:.3}x |",
                 p.name(),
                 if size == 1024 { "1 KiB" } else { "64 KiB" },
-                median(&mut c),
-                median(&mut rc)
+                shared::median(&mut c),
+                shared::median(&mut rc)
             ));
             if by_hand.is_some() {
                 for (tier, label) in ["hand-written minimal check", "tuned hand-written check"].iter().enumerate() {
@@ -426,8 +413,8 @@ fn main() {
                         "| {}, {label} | {} | {:.0} ns | {:.3}x |",
                         p.name(),
                         if size == 1024 { "1 KiB" } else { "64 KiB" },
-                        median(&mut h[tier]),
-                        median(&mut rh[tier])
+                        shared::median(&mut h[tier]),
+                        shared::median(&mut rh[tier])
                     ));
                 }
             }

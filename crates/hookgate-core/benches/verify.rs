@@ -32,6 +32,24 @@ pub(crate) fn secret_text(p: Preset) -> &'static str {
     }
 }
 
+/// For the interleaved benches (`ratio`, `probe`, which include this file): nanoseconds per call
+/// of `f`, over `iters` calls.
+#[allow(dead_code)]
+pub(crate) fn per_call(iters: u32, mut f: impl FnMut()) -> f64 {
+    let t = std::time::Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    t.elapsed().as_nanos() as f64 / f64::from(iters)
+}
+
+/// The median of `v` (sorted in place), for the same benches.
+#[allow(dead_code)]
+pub(crate) fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
 fn bench(c: &mut Criterion) {
     let now = UNIX_EPOCH + Duration::from_secs(TS as u64);
     for size in [256usize, 1024, 64 * 1024, 1024 * 1024] {
