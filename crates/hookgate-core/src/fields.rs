@@ -108,12 +108,17 @@ struct Scan<'b, 'p> {
     remaining: usize,
 }
 
+/// Whether `c` is printable ASCII (`0x20..=0x7e`).
+const fn printable(c: u8) -> bool {
+    c.wrapping_sub(0x20) < 0x5f
+}
+
 /// The bytes a plain string may hold: printable ASCII but `"` and `\\`.
 const PLAIN: [bool; 256] = {
     let mut t = [false; 256];
-    let mut c = 0x20;
-    while c < 0x7f {
-        t[c] = c != b'"' as usize && c != b'\\' as usize;
+    let mut c = 0;
+    while c < 256 {
+        t[c] = printable(c as u8) && c != b'"' as usize && c != b'\\' as usize;
         c += 1;
     }
     t
@@ -137,9 +142,9 @@ fn plain_len(rest: &[u8]) -> Option<usize> {
     }
 }
 
-/// Whether every byte is printable ASCII (`0x20..=0x7e`).
+/// Whether every byte is [`printable`].
 fn all_printable(text: &[u8]) -> bool {
-    text.iter().fold(true, |ok, &c| ok & (c.wrapping_sub(0x20) < 0x5f))
+    text.iter().fold(true, |ok, &c| ok & printable(c))
 }
 
 /// Why the scanner stopped before the end: everything found, or "ask serde".
