@@ -1,4 +1,4 @@
-//! Eight bytes at a time: what the header and signature scans share.
+//! Eight bytes at a time: what the header and signature scans and the idempotency key share.
 
 /// A one in each byte of a word: `c * ONES` is byte `c` eight times.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use crate::words::word_at;
+
 mod memory;
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 
@@ -60,8 +62,7 @@ impl IdempotencyKey {
         h.update(namespace.as_bytes());
         h.update(id.as_bytes());
         let d = h.finalize();
-        let word = |i: usize| u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
-        Self { namespace, id, text: OnceLock::new(), digest: [word(0), word(8)] }
+        Self { namespace, id, text: OnceLock::new(), digest: [word_at(&d, 0), word_at(&d, 8)] }
     }
 
     /// `namespace:id`, e.g. for a Redis key.
