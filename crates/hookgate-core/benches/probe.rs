@@ -8,15 +8,13 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, UNIX_EPOCH};
 
-use hookgate_core::{Preset, Secret, SignOptions, Verifier};
+use hookgate_core::Preset;
 
 #[path = "verify.rs"]
 #[allow(dead_code)]
 mod shared;
 
-const TS: i64 = 1_700_000_000;
 const ROUNDS: usize = 41;
 
 /// A Slack Events API delivery (915 bytes), with the escapes Slack's JSON carries.
@@ -32,17 +30,13 @@ fn slack_event() -> Vec<u8> {
 }
 
 fn main() {
-    let now = UNIX_EPOCH + Duration::from_secs(TS as u64);
-    let scheme = Preset::Slack.scheme();
-    let parse = || Secret::parse(scheme.secret_format(), shared::secret_text(Preset::Slack)).unwrap();
-    let (secret, verifier) = (parse(), Verifier::new(scheme.clone(), parse()));
+    let now = shared::now();
     println!("| Slack body | bytes | authenticate (ns) | verify (ns) | verify − authenticate (ns) |");
     println!("|---|---|---|---|---|");
     for (label, body) in
         [("the table's body (plain strings)", shared::body(1024)), ("an event_callback with escapes", slack_event())]
     {
-        let opts = SignOptions { id: None, timestamp: Some(TS), event_type: None };
-        let headers = scheme.sign(&secret, &body, &opts).unwrap();
+        let (verifier, headers) = shared::signed(Preset::Slack, &body, "msg_1");
         let v = verifier.verify(&headers, &body, now).expect("the probe bench's body verifies");
         assert_eq!(v.event_type(), Some(if label.starts_with("an") { "message" } else { "invoice.paid" }));
         let (mut a, mut w, mut d) = (vec![], vec![], vec![]);

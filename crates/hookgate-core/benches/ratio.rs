@@ -14,17 +14,17 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use hookgate_core::{ContentPart, Preset, Secret, SignOptions, Verifier};
+use hookgate_core::{ContentPart, Preset};
 use sha2::Sha256;
 
 #[path = "verify.rs"]
 #[allow(dead_code)]
 mod shared;
 
-const TS: i64 = 1_700_000_000;
+use shared::TS;
+
 const ROUNDS: usize = 41;
 /// The delivery id every signed request of the table carries.
 const ID: &str = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
@@ -236,15 +236,6 @@ fn by_hand(p: Preset) -> Option<(Hmac<Sha256>, [HandCheck; 2])> {
     })
 }
 
-/// The verifier and signed headers the table uses for preset `p` (1 KiB and 64 KiB rows alike).
-fn signed(p: Preset, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
-    let scheme = p.scheme();
-    let secret = Secret::parse(scheme.secret_format(), shared::secret_text(p)).unwrap();
-    let opts = SignOptions { id: Some(ID), timestamp: Some(TS), event_type: Some("push") };
-    let headers = scheme.sign(&secret, body, &opts).unwrap();
-    (Verifier::new(scheme, secret), headers)
-}
-
 /// Calibration: the HMAC of exactly what preset `p` signs (`id.timestamp.body`, `t.body`, the body
 /// alone...), its pieces fed one after another as hookgate feeds them, with a precomputed key and
 /// nothing parsed, found or compared: the floor of that preset's own signed content.
@@ -285,7 +276,7 @@ fn content_hmac(key: &Hmac<Sha256>, pieces: &[Vec<u8>]) {
 fn one(spec: &str) {
     let (name, n) = spec.split_once('/').expect("preset/N");
     let n: u32 = n.parse().expect("N");
-    let (body, now) = (shared::body(1024), UNIX_EPOCH + Duration::from_secs(TS as u64));
+    let (body, now) = (shared::body(1024), shared::now());
     if let Some(preset) = name.strip_prefix("content-") {
         let p = Preset::ALL.into_iter().find(|p| p.name() == preset).expect("content-<preset>");
         let (pieces, key) = (signed_content(p, &body), floor_key());
@@ -306,7 +297,7 @@ fn one(spec: &str) {
     for (tier, prefix) in [(0, "by-hand-"), (1, "tuned-")] {
         let Some(preset) = name.strip_prefix(prefix) else { continue };
         let p = Preset::ALL.into_iter().find(|p| p.name() == preset).expect("by-hand-<preset> or tuned-<preset>");
-        let (_, headers) = signed(p, &body);
+        let (_, headers) = shared::signed(p, &body, ID);
         let (key, checks) = by_hand(p).expect("github, stripe or standard-webhooks");
         for _ in 0..n {
             black_box(checks[tier](black_box(&headers), black_box(&body), &key, black_box(TS)));
@@ -321,7 +312,7 @@ fn one(spec: &str) {
         .into_iter()
         .find(|p| p.name() == name)
         .expect("a preset name, verify-<preset>, by-hand-<preset>, tuned-<preset> or floor");
-    let (v, headers) = signed(p, &body);
+    let (v, headers) = shared::signed(p, &body, ID);
     for _ in 0..n {
         if full {
             black_box(v.verify(black_box(&headers), black_box(&body), now).unwrap());
@@ -335,7 +326,7 @@ fn main() {
     if let Ok(spec) = std::env::var("RATIO_ONE") {
         return one(&spec);
     }
-    let now = UNIX_EPOCH + Duration::from_secs(TS as u64);
+    let now = shared::now();
     println!(
         "| preset | body | floor (ns) | authenticate (ns) | verify (ns) | authenticate / floor | verify / floor |"
     );
@@ -343,10 +334,10 @@ fn main() {
     let mut calibration = Vec::new();
     for size in [1024usize, 64 * 1024] {
         let body = shared::body(size);
-        let iters = if size == 1024 { 2000 } else { 40 };
+        let (iters, label) = if size == 1024 { (2000, "1 KiB") } else { (40, "64 KiB") };
         let floor_key = floor_key();
         for p in Preset::ALL {
-            let (v, headers) = signed(p, &body);
+            let (v, headers) = shared::signed(p, &body, ID);
             let (mut f, mut a, mut w, mut ra, mut rw) = (vec![], vec![], vec![], vec![], vec![]);
             let by_hand = by_hand(p);
             if let Some((key, checks)) = &by_hand {
@@ -393,7 +384,7 @@ fn main() {
             println!(
                 "| {} | {} | {:.0} | {:.0} | {:.0} | {:.3}x | {:.3}x |",
                 p.name(),
-                if size == 1024 { "1 KiB".to_string() } else { "64 KiB".to_string() },
+                label,
                 shared::median(&mut f),
                 shared::median(&mut a),
                 shared::median(&mut w),
@@ -403,7 +394,7 @@ fn main() {
             calibration.push(format!(
                 "| {}, its signed content alone | {} | {:.0} ns | {:.3}x |",
                 p.name(),
-                if size == 1024 { "1 KiB" } else { "64 KiB" },
+                label,
                 shared::median(&mut c),
                 shared::median(&mut rc)
             ));
@@ -412,7 +403,7 @@ fn main() {
                     calibration.push(format!(
                         "| {}, {label} | {} | {:.0} ns | {:.3}x |",
                         p.name(),
-                        if size == 1024 { "1 KiB" } else { "64 KiB" },
+                        label,
                         shared::median(&mut h[tier]),
                         shared::median(&mut rh[tier])
                     ));

@@ -13,7 +13,8 @@ use hmac::{Hmac, Mac};
 use hookgate_core::{Preset, Secret, SignOptions, Verifier};
 use sha2::Sha256;
 
-const TS: i64 = 1_700_000_000;
+/// The Unix time every bench's signed requests carry, and "now" when they are checked.
+pub(crate) const TS: i64 = 1_700_000_000;
 
 /// A JSON body of exactly `len` bytes with the fields presets read near the front.
 pub(crate) fn body(len: usize) -> Vec<u8> {
@@ -30,6 +31,21 @@ pub(crate) fn secret_text(p: Preset) -> &'static str {
         Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
         _ => "a-32-character-secret-for-bench!",
     }
+}
+
+/// "Now" for the benches: the moment [`TS`] names.
+pub(crate) fn now() -> std::time::SystemTime {
+    UNIX_EPOCH + Duration::from_secs(TS as u64)
+}
+
+/// A verifier for preset `p` and the headers its sender adds to `body`, signed at [`TS`] with
+/// delivery id `id` (for the presets that send one) and event type `push`.
+pub(crate) fn signed(p: Preset, body: &[u8], id: &str) -> (Verifier, Vec<(String, String)>) {
+    let scheme = p.scheme();
+    let secret = Secret::parse(scheme.secret_format(), secret_text(p)).unwrap();
+    let opts = SignOptions { id: Some(id), timestamp: Some(TS), event_type: Some("push") };
+    let headers = scheme.sign(&secret, body, &opts).unwrap();
+    (Verifier::new(scheme, secret), headers)
 }
 
 /// For the interleaved benches (`ratio`, `probe`, which include this file): nanoseconds per call
@@ -51,7 +67,7 @@ pub(crate) fn median(v: &mut [f64]) -> f64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let now = UNIX_EPOCH + Duration::from_secs(TS as u64);
+    let now = now();
     for size in [256usize, 1024, 64 * 1024, 1024 * 1024] {
         let b = body(size);
         let mut g = c.benchmark_group(format!("verify/{size}"));
@@ -69,12 +85,7 @@ fn bench(c: &mut Criterion) {
             })
         });
         for p in Preset::ALL {
-            let scheme = p.scheme();
-            let secret = Secret::parse(scheme.secret_format(), secret_text(p)).unwrap();
-            let headers = scheme
-                .sign(&secret, &b, &SignOptions { id: Some("msg_1"), timestamp: Some(TS), event_type: Some("push") })
-                .unwrap();
-            let v = Verifier::new(scheme, secret);
+            let (v, headers) = signed(p, &b, "msg_1");
             v.verify(&headers, &b, now).expect("signed body verifies");
             g.bench_with_input(BenchmarkId::new("verify", p.name()), &b, |bn, b| {
                 bn.iter(|| v.verify(&headers, std::hint::black_box(b), now).unwrap())
