@@ -5,15 +5,14 @@
 //! command to try (valid for 5 minutes: Stripe signs a timestamp).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use hookgate_actix::VerifyWebhooks;
-use hookgate_core::{Endpoint, Preset, Verifier};
+use hookgate_actix::{Endpoint, Preset, QuickAck};
 
 const SECRET: &str = "whsec_example_stripe_secret";
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").with_writer(std::io::stderr).init();
-    let (tx, mut rx) = hookgate_core::channel(1024);
+    let (tx, mut rx) = hookgate_actix::channel(1024);
     actix_web::rt::spawn(async move {
         while let Some(event) = rx.recv().await {
             let m = event.metadata();
@@ -26,16 +25,13 @@ async fn main() -> std::io::Result<()> {
         "{}\n",
         hookgate_examples::curl_command("http://127.0.0.1:3002/webhooks/stripe", Preset::Stripe, SECRET, "", "", body)
     );
+    // Built once, outside the app factory, and cloned into each worker: one store for all of
+    // them, so a duplicate is a duplicate whichever worker it reaches.
+    let endpoint = Endpoint::preset(Preset::Stripe, &[SECRET]).expect("secret");
     HttpServer::new(move || {
-        // Endpoints are per worker here; share one store across workers for dedupe between them.
-        let endpoint =
-            Endpoint::builder("/webhooks/stripe", Verifier::for_preset(Preset::Stripe, &[SECRET]).expect("secret"))
-                .store(STORE.clone())
-                .build()
-                .expect("endpoint");
         App::new().service(
             web::resource("/webhooks/stripe")
-                .wrap(VerifyWebhooks::quick_ack(endpoint, tx.clone()))
+                .wrap(QuickAck::new(endpoint.clone(), tx.clone()))
                 .default_service(web::to(HttpResponse::Accepted)),
         )
     })
@@ -43,6 +39,3 @@ async fn main() -> std::io::Result<()> {
     .run()
     .await
 }
-
-static STORE: std::sync::LazyLock<hookgate_core::MemoryStore> =
-    std::sync::LazyLock::new(hookgate_core::MemoryStore::new);

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${SECONDS_PER_TARGET:-600}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(signature_header verify config json_probe)
+[ ${#targets[@]} -gt 0 ] || targets=(signature_header verify config)
 cargo +nightly fuzz build -O >/dev/null
 mkdir -p logs
 for t in "${targets[@]}"; do

@@ -237,17 +237,37 @@ async fn run_actix(p: Preset, case: &Case, quick_ack: bool) -> (Vec<Answer>, usi
     let runs = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&runs);
     let endpoint = endpoint(p, case).await;
-    let mw = if quick_ack {
-        hookgate_actix::VerifyWebhooks::quick_ack(endpoint, tx)
+    let handler = web::to(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+        async { HttpResponse::Accepted().finish() }
+    });
+    let resource = web::resource("/hooks");
+    let out = if quick_ack {
+        let mw = hookgate_actix::QuickAck::new(endpoint, tx);
+        drive_actix(test::init_service(App::new().service(resource.wrap(mw).default_service(handler))).await, case)
+            .await
     } else {
-        hookgate_actix::VerifyWebhooks::new(endpoint)
+        let mw = hookgate_actix::WebhookMiddleware::new(endpoint);
+        drive_actix(test::init_service(App::new().service(resource.wrap(mw).default_service(handler))).await, case)
+            .await
     };
-    let app =
-        test::init_service(App::new().service(web::resource("/hooks").wrap(mw).default_service(web::to(move || {
-            r.fetch_add(1, Ordering::SeqCst);
-            async { HttpResponse::Accepted().finish() }
-        }))))
-        .await;
+    let mut handed = 0;
+    while rx.try_recv().is_ok() {
+        handed += 1;
+    }
+    (out, if quick_ack { handed } else { runs.load(Ordering::SeqCst) })
+}
+
+async fn drive_actix<S, B>(app: S, case: &Case) -> Vec<Answer>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    use actix_web::test;
     let mut out = Vec::new();
     for req in &case.requests {
         let mut b = test::TestRequest::default().method(req.method.parse().unwrap()).uri("/hooks");
@@ -262,11 +282,7 @@ async fn run_actix(p: Preset, case: &Case, quick_ack: bool) -> (Vec<Answer>, usi
         let body = test::read_body(res).await;
         out.push(Answer { status, header, body: String::from_utf8_lossy(&body).into_owned() });
     }
-    let mut handed = 0;
-    while rx.try_recv().is_ok() {
-        handed += 1;
-    }
-    (out, if quick_ack { handed } else { runs.load(Ordering::SeqCst) })
+    out
 }
 
 fn check(p: Preset, case: &Case, quick_ack: bool, adapter: &str, (answers, work): &(Vec<Answer>, usize)) {

@@ -48,7 +48,7 @@ pub struct WebhookMeta(pub Metadata);
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum WebhookRejection {
-    /// The route is not wrapped in `VerifyWebhooks` (a server bug: 500).
+    /// The route is not wrapped in `WebhookMiddleware` (a server bug: 500).
     MissingMiddleware,
     /// The body could not be read (400).
     BodyUnreadable,
@@ -60,7 +60,7 @@ impl fmt::Display for WebhookRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::MissingMiddleware => f.write_str(
-                "hookgate extractor used on a route without hookgate_actix::VerifyWebhooks: wrap this route with it",
+                "hookgate extractor used on a route without hookgate_actix::WebhookMiddleware: wrap this route with it",
             ),
             Self::BodyUnreadable => f.write_str("request body could not be read"),
             Self::InvalidPayload(e) => write!(f, "webhook payload does not match the expected type: {e}"),

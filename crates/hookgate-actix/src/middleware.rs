@@ -1,7 +1,11 @@
-//! The middleware: a `Transform` ([`VerifyWebhooks`]) and its service.
+//! The middlewares: [`WebhookMiddleware`] (handler mode) and [`QuickAck`] (answers 202 itself),
+//! each a `Transform` and its service. Both hand the request to the core's flow and turn its
+//! [`Outcome`] into a response.
 
 use std::future::{Ready, ready};
+use std::marker::PhantomData;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -9,11 +13,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpMessage, HttpResponse};
 use bytes::Bytes;
-use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
-use hookgate_core::{
-    BodyBuffer, Endpoint, EventSender, Headers, IdempotencyStore, MemoryStore, Outcome, VerifyError, VerifyErrorKind,
-};
+use hookgate_core::{Endpoint, EventSender, Headers, IdempotencyStore, MemoryStore, Outcome, RequestHead, Sink};
 
 /// actix-web's header map as the core reads it (no copy).
 #[derive(Debug, Clone, Copy)]
@@ -21,22 +22,29 @@ pub struct ActixHeaders<'a>(pub &'a HeaderMap);
 
 impl Headers for ActixHeaders<'_> {
     fn each_value<'a>(&'a self, name: &str, each: &mut dyn FnMut(&'a [u8])) {
-        self.each_value_of(&[name], &mut |_, v| each(v))
+        for v in self.0.get_all(name) {
+            each(v.as_bytes());
+        }
     }
+}
 
-    #[inline]
-    fn each_value_of<'a>(&'a self, names: &[&str], each: &mut dyn FnMut(usize, &'a [u8])) {
-        let map = self.0;
-        let pairs = || map.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
-        let hashed = |name: &str| map.get_all(name).map(|v| v.as_bytes());
-        hookgate_core::header_values(map.len(), pairs, hashed, names, each);
+/// A request as the core reads it.
+struct Head(ServiceRequest);
+
+impl RequestHead for Head {
+    type Headers<'a> = ActixHeaders<'a>;
+    fn method(&self) -> &str {
+        self.0.method().as_str()
+    }
+    fn headers(&self) -> ActixHeaders<'_> {
+        ActixHeaders(self.0.headers())
     }
 }
 
 /// The contract's response for an outcome: status, its one header, a short `text/plain` body.
 ///
 /// ```
-/// let res = hookgate_actix::outcome_response(&hookgate_core::Outcome::MethodNotAllowed);
+/// let res = hookgate_actix::outcome_response(&hookgate_actix::Outcome::MethodNotAllowed);
 /// assert_eq!(res.status(), 405);
 /// assert_eq!(res.headers().get("allow").unwrap(), "POST");
 /// ```
@@ -50,84 +58,25 @@ pub fn outcome_response(outcome: &Outcome) -> HttpResponse {
     res.body(outcome.body_text())
 }
 
-enum Mode {
-    Handler,
-    QuickAck(EventSender),
+/// Builds the response for a refusal; implemented for closures.
+pub trait OnRejection: 'static {
+    /// The response for `outcome`.
+    fn response(&self, outcome: &Outcome) -> HttpResponse;
 }
 
-struct Inner<St> {
-    endpoint: Endpoint<St>,
-    mode: Mode,
-}
-
-/// Wraps a resource or scope so that only verified, new deliveries reach its handlers
-/// ([`Self::new`]), or answers 202 after handing each off to a channel ([`Self::quick_ack`]).
-pub struct VerifyWebhooks<St = MemoryStore> {
-    inner: Rc<Inner<St>>,
-}
-
-impl<St> Clone for VerifyWebhooks<St> {
-    fn clone(&self) -> Self {
-        Self { inner: Rc::clone(&self.inner) }
+impl<F: Fn(&Outcome) -> HttpResponse + 'static> OnRejection for F {
+    fn response(&self, outcome: &Outcome) -> HttpResponse {
+        self(outcome)
     }
 }
 
-impl<St: IdempotencyStore> VerifyWebhooks<St> {
-    /// Handler mode for `endpoint`.
-    pub fn new(endpoint: Endpoint<St>) -> Self {
-        Self { inner: Rc::new(Inner { endpoint, mode: Mode::Handler }) }
+/// The response for `outcome`: successes (202, 200 duplicate) as they are, refusals through the
+/// rejection hook.
+fn respond(outcome: &Outcome, on_rejection: &Option<Rc<dyn OnRejection>>) -> HttpResponse {
+    match on_rejection {
+        Some(hook) if !outcome.is_success() => hook.response(outcome),
+        _ => outcome_response(outcome),
     }
-
-    /// Quick-ack mode: verified, new deliveries go to `tx`; the response is 202.
-    pub fn quick_ack(endpoint: Endpoint<St>, tx: EventSender) -> Self {
-        Self { inner: Rc::new(Inner { endpoint, mode: Mode::QuickAck(tx) }) }
-    }
-}
-
-impl<S, B, St> Transform<S, ServiceRequest> for VerifyWebhooks<St>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: MessageBody + 'static,
-    St: IdempotencyStore,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Transform = VerifyWebhooksMiddleware<S, St>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(VerifyWebhooksMiddleware { service: Rc::new(service), inner: Rc::clone(&self.inner) }))
-    }
-}
-
-/// The service [`VerifyWebhooks`] wraps around a route.
-pub struct VerifyWebhooksMiddleware<S, St> {
-    service: Rc<S>,
-    inner: Rc<Inner<St>>,
-}
-
-/// Reads the body, refusing (413) as soon as it passes the limit.
-async fn read_limited<St: IdempotencyStore>(
-    endpoint: &Endpoint<St>,
-    req: &mut ServiceRequest,
-) -> Result<Bytes, Outcome> {
-    endpoint.check_method(req.method().as_str(), &ActixHeaders(req.headers()))?;
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    endpoint.check_content_length(declared, &ActixHeaders(req.headers()))?;
-    let limit = endpoint.max_body_bytes();
-    let mut payload = req.take_payload();
-    let mut body = BodyBuffer::new(limit, declared);
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            tracing::info!(endpoint = endpoint.name(), error = %e, "webhook refused: body could not be read");
-            Outcome::Rejected(
-                VerifyError::new(VerifyErrorKind::MalformedHeader).detail("request body could not be read"),
-            )
-        })?;
-        body.push(chunk).map_err(|_| endpoint.too_large(&ActixHeaders(req.headers())))?;
-    }
-    Ok(body.finish())
 }
 
 fn payload_of(bytes: Bytes) -> Payload {
@@ -136,7 +85,80 @@ fn payload_of(bytes: Bytes) -> Payload {
     Payload::from(pl)
 }
 
-impl<S, B, St> Service<ServiceRequest> for VerifyWebhooksMiddleware<S, St>
+/// Handler mode: wraps a resource or scope so that only verified, new deliveries reach its
+/// handlers, with the raw body intact and the [`hookgate_core::Metadata`] in the request
+/// extensions; the delivery is marked done on 2xx and released otherwise.
+///
+/// Build the [`Endpoint`] once, outside `HttpServer::new`, and clone it in: built inside, each
+/// worker would get an in-memory store of its own, and a duplicate reaching another worker
+/// would be processed again.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, web};
+/// use hookgate_actix::{Endpoint, Preset, WebhookMeta, WebhookMiddleware};
+///
+/// let endpoint = Endpoint::preset(Preset::Github, &["s3cret"]).unwrap();
+/// let app = move || {
+///     App::new().service(
+///         web::resource("/hooks")
+///             .wrap(WebhookMiddleware::new(endpoint.clone()))
+///             .route(web::post().to(|WebhookMeta(m): WebhookMeta| async move {
+///                 HttpResponse::Ok().body(m.delivery_id().to_owned())
+///             })),
+///     )
+/// };
+/// // actix_web::HttpServer::new(app).bind(("127.0.0.1", 8080))?.run().await
+/// # let _ = app;
+/// ```
+pub struct WebhookMiddleware<St = MemoryStore> {
+    endpoint: Endpoint<St>,
+    on_rejection: Option<Rc<dyn OnRejection>>,
+}
+
+impl<St> Clone for WebhookMiddleware<St> {
+    fn clone(&self) -> Self {
+        Self { endpoint: self.endpoint.clone(), on_rejection: self.on_rejection.clone() }
+    }
+}
+
+impl<St: IdempotencyStore> WebhookMiddleware<St> {
+    /// Handler mode for `endpoint`.
+    pub fn new(endpoint: Endpoint<St>) -> Self {
+        Self { endpoint, on_rejection: None }
+    }
+
+    /// Replaces the response written for refusals (every outcome but 200 duplicate). Keep the
+    /// outcome's status and headers: senders rely on them.
+    pub fn on_rejection(mut self, f: impl Fn(&Outcome) -> HttpResponse + 'static) -> Self {
+        self.on_rejection = Some(Rc::new(f));
+        self
+    }
+}
+
+impl<S, B, St> Transform<S, ServiceRequest> for WebhookMiddleware<St>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    St: IdempotencyStore,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = WebhookMiddlewareService<S, St>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(WebhookMiddlewareService { service: Rc::new(service), config: self.clone() }))
+    }
+}
+
+/// The service [`WebhookMiddleware`] wraps around a route.
+pub struct WebhookMiddlewareService<S, St> {
+    service: Rc<S>,
+    config: WebhookMiddleware<St>,
+}
+
+impl<S, B, St> Service<ServiceRequest> for WebhookMiddlewareService<S, St>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
@@ -150,43 +172,115 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let inner = Rc::clone(&self.inner);
+        let WebhookMiddleware { endpoint, on_rejection } = self.config.clone();
         Box::pin(async move {
-            let answer =
-                |req: ServiceRequest, o: &Outcome| Ok(req.into_response(outcome_response(o)).map_into_right_body());
-            let endpoint = &inner.endpoint;
-            let bytes = match read_limited(endpoint, &mut req).await {
-                Ok(b) => b,
-                Err(o) => return answer(req, &o),
-            };
-            let verified = match endpoint.verify(&ActixHeaders(req.headers()), &bytes) {
-                Ok(v) => v,
-                Err(o) => return answer(req, &o),
-            };
-            match &inner.mode {
-                Mode::QuickAck(tx) => {
-                    let o = endpoint.hand_off(verified, bytes, tx).await;
-                    answer(req, &o)
-                }
-                Mode::Handler => {
-                    let guard = match endpoint.begin(verified).await {
-                        Ok(g) => g,
-                        Err(o) => return answer(req, &o),
-                    };
-                    req.extensions_mut().insert(guard.metadata().clone());
-                    req.set_payload(payload_of(bytes));
-                    match service.call(req).await {
-                        Ok(res) => {
-                            guard.finish(res.status().as_u16()).await;
-                            Ok(res.map_into_left_body())
-                        }
-                        Err(e) => {
-                            guard.finish(500).await;
-                            Err(e)
-                        }
-                    }
+            // Kept to answer a refusal: the request itself goes to the flow.
+            let http_req = req.request().clone();
+            let payload = req.take_payload();
+            let handled = endpoint
+                .handle(Head(req), payload, |Head(mut req), metadata, body| async move {
+                    req.extensions_mut().insert(metadata);
+                    req.set_payload(payload_of(body));
+                    let res = service.call(req).await;
+                    let status = res.as_ref().map_or(500, |r| r.status().as_u16());
+                    (res, status)
+                })
+                .await;
+            match handled {
+                Ok(res) => res.map(ServiceResponse::map_into_left_body),
+                Err(outcome) => {
+                    Ok(ServiceResponse::new(http_req, respond(&outcome, &on_rejection)).map_into_right_body())
                 }
             }
+        })
+    }
+}
+
+/// Quick-ack mode: hands each verified, new delivery to a [`Sink`] (the in-process channel by
+/// default) and answers 202 once the sink has it; the wrapped handler is never called.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, web};
+/// use hookgate_actix::{Endpoint, Preset, QuickAck};
+///
+/// let endpoint = Endpoint::preset(Preset::Github, &["s3cret"]).unwrap();
+/// let (tx, _rx) = hookgate_actix::channel(1024);
+/// let app = move || {
+///     App::new().service(
+///         web::resource("/hooks").wrap(QuickAck::new(endpoint.clone(), tx.clone())).to(HttpResponse::NotFound),
+///     )
+/// };
+/// # let _ = app;
+/// ```
+pub struct QuickAck<Sk = EventSender, St = MemoryStore> {
+    endpoint: Endpoint<St>,
+    sink: Arc<Sk>,
+    on_rejection: Option<Rc<dyn OnRejection>>,
+}
+
+impl<Sk, St> Clone for QuickAck<Sk, St> {
+    fn clone(&self) -> Self {
+        Self { endpoint: self.endpoint.clone(), sink: Arc::clone(&self.sink), on_rejection: self.on_rejection.clone() }
+    }
+}
+
+impl<Sk: Sink, St: IdempotencyStore> QuickAck<Sk, St> {
+    /// Hands verified events of `endpoint` to `sink`.
+    pub fn new(endpoint: Endpoint<St>, sink: Sk) -> Self {
+        Self { endpoint, sink: Arc::new(sink), on_rejection: None }
+    }
+
+    /// Replaces the response written for refusals (every outcome but 202 and 200 duplicate).
+    /// Keep the outcome's status and headers: senders rely on them.
+    pub fn on_rejection(mut self, f: impl Fn(&Outcome) -> HttpResponse + 'static) -> Self {
+        self.on_rejection = Some(Rc::new(f));
+        self
+    }
+}
+
+impl<S, B, Sk, St> Transform<S, ServiceRequest> for QuickAck<Sk, St>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    Sk: Sink,
+    St: IdempotencyStore,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = QuickAckService<Sk, St, B>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, _: S) -> Self::Future {
+        ready(Ok(QuickAckService { config: self.clone(), body: PhantomData }))
+    }
+}
+
+/// The service [`QuickAck`] puts on a route (`B`: the body type of the route it replaces).
+pub struct QuickAckService<Sk, St, B> {
+    config: QuickAck<Sk, St>,
+    body: PhantomData<fn() -> B>,
+}
+
+impl<B, Sk, St> Service<ServiceRequest> for QuickAckService<Sk, St, B>
+where
+    B: MessageBody + 'static,
+    Sk: Sink,
+    St: IdempotencyStore,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    actix_web::dev::always_ready!();
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let QuickAck { endpoint, sink, on_rejection } = self.config.clone();
+        Box::pin(async move {
+            let payload = req.take_payload();
+            let head = Head(req);
+            let outcome = endpoint.quick_ack(&head, payload, &*sink).await;
+            Ok(head.0.into_response(respond(&outcome, &on_rejection)).map_into_right_body())
         })
     }
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use actix_web::{App, HttpResponse, test, web};
-use hookgate_actix::{RawWebhook, VerifyWebhooks, Webhook, WebhookMeta};
+use hookgate_actix::{RawWebhook, Webhook, WebhookMeta, WebhookMiddleware};
 use hookgate_core::{Endpoint, Preset, Secret, SignOptions, Verifier};
 
 const SECRET: &str = "actix-secret";
@@ -36,15 +36,17 @@ async fn five_hundred_concurrent_duplicates_run_the_handler_once() {
     let runs = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&runs);
     let app = test::init_service(App::new().service(
-        web::resource("/hooks").wrap(VerifyWebhooks::new(endpoint(Preset::Github))).route(web::post().to(move || {
-            let r = Arc::clone(&r);
-            async move {
-                // Yield so that the other requests really overlap this one.
-                actix_web::rt::task::yield_now().await;
-                r.fetch_add(1, Ordering::SeqCst);
-                HttpResponse::Ok().finish()
-            }
-        })),
+        web::resource("/hooks").wrap(WebhookMiddleware::new(endpoint(Preset::Github))).route(web::post().to(
+            move || {
+                let r = Arc::clone(&r);
+                async move {
+                    // Yield so that the other requests really overlap this one.
+                    actix_web::rt::task::yield_now().await;
+                    r.fetch_add(1, Ordering::SeqCst);
+                    HttpResponse::Ok().finish()
+                }
+            },
+        )),
     ))
     .await;
     let reqs: Vec<_> =
@@ -86,14 +88,16 @@ async fn typed_raw_meta_extractors_and_missing_middleware() {
     use hookgate_core::providers::twabot;
     let app = test::init_service(
         App::new()
-            .service(web::resource("/hooks").wrap(VerifyWebhooks::new(endpoint(Preset::Twabot))).route(web::post().to(
-                |Webhook { payload, metadata }: Webhook<twabot::Event>| async move {
+            .service(web::resource("/hooks").wrap(WebhookMiddleware::new(endpoint(Preset::Twabot))).route(
+                web::post().to(|Webhook { payload, metadata }: Webhook<twabot::Event>| async move {
                     HttpResponse::Ok().body(format!("{} {}", payload.kind.event_type(), metadata.delivery_id()))
-                },
-            )))
-            .service(web::resource("/raw").wrap(VerifyWebhooks::new(endpoint(Preset::Github))).route(web::post().to(
-                |RawWebhook { body, .. }: RawWebhook| async move { HttpResponse::Ok().body(body.len().to_string()) },
-            )))
+                }),
+            ))
+            .service(web::resource("/raw").wrap(WebhookMiddleware::new(endpoint(Preset::Github))).route(
+                web::post().to(|RawWebhook { body, .. }: RawWebhook| async move {
+                    HttpResponse::Ok().body(body.len().to_string())
+                }),
+            ))
             .service(
                 web::resource("/bare")
                     .route(web::post().to(|WebhookMeta(_): WebhookMeta| async { HttpResponse::Ok().finish() })),
@@ -113,7 +117,7 @@ async fn typed_raw_meta_extractors_and_missing_middleware() {
 
     let res = test::call_service(&app, signed(Preset::Github, "b", "{}").uri("/bare").to_request()).await;
     assert_eq!(res.status(), 500);
-    assert!(String::from_utf8_lossy(&test::read_body(res).await).contains("without hookgate_actix::VerifyWebhooks"));
+    assert!(String::from_utf8_lossy(&test::read_body(res).await).contains("without hookgate_actix::WebhookMiddleware"));
 }
 
 #[actix_web::test]
@@ -121,14 +125,14 @@ async fn handler_failure_then_successful_retry() {
     let runs = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&runs);
     let app = test::init_service(App::new().service(
-        web::resource("/hooks").wrap(VerifyWebhooks::new(endpoint(Preset::Stripe))).route(
-            web::post().to(move || {
+        web::resource("/hooks").wrap(WebhookMiddleware::new(endpoint(Preset::Stripe))).route(web::post().to(
+            move || {
                 let n = r.fetch_add(1, Ordering::SeqCst);
                 async move {
                     if n == 0 { HttpResponse::InternalServerError().finish() } else { HttpResponse::Ok().finish() }
                 }
-            }),
-        ),
+            },
+        )),
     ))
     .await;
     let body = r#"{"id":"evt_1","type":"x"}"#;
@@ -151,7 +155,7 @@ async fn chunked_bodies_are_read_exactly_and_limited() {
         .max_body_bytes(4096)
         .build()
         .unwrap();
-    let app = test::init_service(App::new().service(web::resource("/hooks").wrap(VerifyWebhooks::new(ep)).route(
+    let app = test::init_service(App::new().service(web::resource("/hooks").wrap(WebhookMiddleware::new(ep)).route(
         web::post().to(move |body: bytes::Bytes| {
             let s = Arc::clone(&s);
             async move {

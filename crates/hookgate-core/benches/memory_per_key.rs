@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use hookgate_core::{Claim, IdempotencyKey, MemoryStore};
+use futures_util::FutureExt as _;
+use hookgate_core::{Claim, IdempotencyKey, IdempotencyStore, MemoryStore};
 
 const N: usize = 1_000_000;
 
@@ -29,8 +30,10 @@ fn child(which: &str) {
             let store = MemoryStore::builder().capacity(2 * N).build().unwrap();
             for i in 0..N {
                 let key = IdempotencyKey::new("/webhooks", &id(i));
-                if let Claim::Acquired(t) = store.claim_now(&key, Duration::from_secs(60)).unwrap() {
-                    store.complete_now(&key, t, Duration::from_secs(86_400));
+                // The memory store answers at once: its futures are ready when first polled.
+                let claim = store.claim(&key, Duration::from_secs(60)).now_or_never().unwrap().unwrap();
+                if let Claim::Acquired(t) = claim {
+                    store.complete(&key, t, Duration::from_secs(86_400)).now_or_never().unwrap().unwrap();
                 }
             }
             assert_eq!(store.len(), N);

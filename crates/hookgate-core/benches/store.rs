@@ -10,15 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hookgate_core::{Claim, IdempotencyKey, MemoryStore};
+use futures_util::FutureExt as _;
+use hookgate_core::{Claim, IdempotencyKey, IdempotencyStore, MemoryStore};
 
 const LEASE: Duration = Duration::from_secs(60);
 const TTL: Duration = Duration::from_secs(86_400);
 
 fn miss(store: &MemoryStore, n: u64) {
     let key = IdempotencyKey::new("/webhooks", &format!("evt_{n:026}"));
-    match store.claim_now(&key, LEASE).unwrap() {
-        Claim::Acquired(t) => assert!(store.complete_now(&key, t, TTL)),
+    match store.claim(&key, LEASE).now_or_never().unwrap().unwrap() {
+        Claim::Acquired(t) => assert!(store.complete(&key, t, TTL).now_or_never().unwrap().unwrap()),
         other => panic!("{other:?}"),
     }
 }
@@ -59,15 +60,15 @@ fn bench(c: &mut Criterion) {
         let keys: Arc<Vec<IdempotencyKey>> =
             Arc::new((0..1024).map(|i| IdempotencyKey::new("/webhooks", &format!("evt_{i:026}"))).collect());
         for k in keys.iter() {
-            if let Claim::Acquired(t) = hot.claim_now(k, LEASE).unwrap() {
-                hot.complete_now(k, t, TTL);
+            if let Claim::Acquired(t) = hot.claim(k, LEASE).now_or_never().unwrap().unwrap() {
+                hot.complete(k, t, TTL).now_or_never().unwrap().unwrap();
             }
         }
         g.bench_function(format!("claim hit (duplicate)/{threads}t"), |b| {
             b.iter_custom(|iters| {
                 let (s, keys) = (hot.clone(), Arc::clone(&keys));
                 run_threads(threads, iters.max(threads), move |i| {
-                    assert_eq!(s.claim_now(&keys[(i % 1024) as usize], LEASE).unwrap(), Claim::Done)
+                    assert_eq!(s.claim(&keys[(i % 1024) as usize], LEASE).now_or_never().unwrap().unwrap(), Claim::Done)
                 })
             })
         });

@@ -92,7 +92,7 @@ fn bench(c: &mut Criterion) {
             });
             if size == 1024 {
                 g.bench_with_input(BenchmarkId::new("authenticate", p.name()), &b, |bn, b| {
-                    bn.iter(|| v.authenticate(&headers, std::hint::black_box(b), now).unwrap().secret_index())
+                    bn.iter(|| v.authenticate(&headers, std::hint::black_box(b), now).unwrap())
                 });
             }
         }

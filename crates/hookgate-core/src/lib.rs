@@ -5,10 +5,12 @@
 //! (HMAC or Ed25519 signature over the exact bytes, compared in constant time, within a replay
 //! window, with secret rotation), and extracts the delivery id, event type and timestamp. It then
 //! makes sure each delivery is processed once ([`IdempotencyStore`]) and that a 2xx is only sent
-//! once the event is safe (the quick-ack hand-off, [`Endpoint::quick_ack`]).
+//! once the event is safe: handed to a [`Sink`] ([`Endpoint::quick_ack`]) or handled
+//! ([`Endpoint::handle`]).
 //!
-//! Adapters (`hookgate-tower` for axum/hyper, `hookgate-actix`) only translate requests into
-//! these calls and [`Outcome`]s back into responses.
+//! Adapters (`hookgate-tower` for axum/hyper, `hookgate-actix`) only translate a request into one
+//! of these calls and the [`Outcome`] back into a response. The statuses and headers of every
+//! outcome are listed in the repository's `docs/behaviour.md`.
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
@@ -31,18 +33,15 @@
 //! ```
 //!
 //! ## Features
-//! - `test-util`: signing for every preset (`Scheme::sign`) and the [`IdempotencyStore`]
-//!   acceptance suite.
+//! - `test-util`: signing for every preset (`Scheme::sign`, `TestRequest`) and the
+//!   [`IdempotencyStore`] acceptance suite (`acceptance::run`).
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-mod b64sig;
 mod body;
 mod error;
-mod fields;
-mod handoff;
+mod event;
 mod headers;
-mod hexsig;
 mod idempotency;
 mod pipeline;
 mod replay;
@@ -50,26 +49,23 @@ mod scheme;
 mod secret;
 #[cfg(feature = "test-util")]
 mod sign;
+mod sink;
 mod verify;
-mod words;
 
 pub mod providers;
 
-pub use body::{BodyBuffer, TooLarge};
 pub use error::{ConfigError, ConfigErrorKind, VerifyError, VerifyErrorKind};
-pub use fields::FieldPath;
-#[cfg(feature = "test-util")]
-#[doc(hidden)]
-pub use fields::probe_differential;
-pub use handoff::{Event, EventReceiver, EventSender, Metadata, channel};
-pub use headers::{Headers, MAX_HEADER_VALUE_LEN, SCAN_HEADERS_AT_MOST, header_values};
+pub use event::{Event, Metadata};
+pub use headers::{Headers, MAX_HEADER_VALUE_LEN};
 #[cfg(feature = "test-util")]
 pub use idempotency::acceptance;
 pub use idempotency::{
     BoxedStore, Claim, ClaimToken, DynIdempotencyStore, IdempotencyKey, IdempotencyStore, MemoryStore,
-    MemoryStoreBuilder, StoreError,
+    MemoryStoreBuilder, StoreError, StoreErrorKind,
 };
-pub use pipeline::{DEFAULT_MAX_BODY_BYTES, Endpoint, EndpointBuilder, HandlerGuard, Outcome};
+pub use pipeline::{
+    DEFAULT_MAX_BODY_BYTES, Endpoint, EndpointBuilder, FullBody, Head, Outcome, RequestHead, full_body,
+};
 pub use providers::Preset;
 pub use replay::{Clock, FixedClock, ManualClock, ReplayWindow, SystemClock};
 pub use scheme::{
@@ -78,5 +74,6 @@ pub use scheme::{
 };
 pub use secret::{Secret, SecretFormat, Secrets};
 #[cfg(feature = "test-util")]
-pub use sign::SignOptions;
-pub use verify::{Authenticated, MAX_ID_LEN, MAX_SIGNATURES, Verified, Verifier};
+pub use sign::{SignOptions, TestRequest};
+pub use sink::{EventReceiver, EventSender, Sink, SinkError, SinkErrorKind, channel};
+pub use verify::{FieldPath, MAX_ID_LEN, MAX_SIGNATURES, Verified, Verifier};

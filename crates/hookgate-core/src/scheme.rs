@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{ConfigError, ConfigErrorKind};
-use crate::fields::FieldPath;
 use crate::secret::SecretFormat;
+use crate::verify::FieldPath;
 
 /// How the signature header's value is laid out.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hookgate_core::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError};
+use hookgate_core::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError, StoreErrorKind};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 const CLAIM: &str = r"
@@ -119,7 +119,9 @@ impl RedisStoreBuilder {
     }
     /// Connects (the first connection must succeed; later ones are retried by themselves).
     pub async fn build(self) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| StoreError(format!("bad Redis URL: {e}")))?;
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| {
+            StoreError::new(StoreErrorKind::Protocol, format!("bad Redis URL `{}`", self.url)).with_source(e)
+        })?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
@@ -127,7 +129,7 @@ impl RedisStoreBuilder {
             .set_max_delay(Duration::from_millis(500));
         let conn = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(|e| StoreError(format!("cannot connect to Redis: {e}")))?;
+            .map_err(|e| store_error(e, format!("cannot connect to Redis at {}", self.url)))?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         Ok(RedisStore {
             conn,
@@ -182,8 +184,21 @@ impl RedisStore {
     }
 
     fn unavailable(&self, e: redis::RedisError) -> StoreError {
-        StoreError(format!("Redis: {e}"))
+        store_error(e, "Redis")
     }
+}
+
+/// A Redis client error as a typed store error: timeouts, unreachable servers, and the rest.
+fn store_error(e: redis::RedisError, context: impl Into<std::borrow::Cow<'static, str>>) -> StoreError {
+    let kind = if e.is_timeout() {
+        StoreErrorKind::Timeout
+    } else if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_unrecoverable_error() {
+        StoreErrorKind::Unavailable
+    } else {
+        StoreErrorKind::Protocol
+    };
+    let context = context.into();
+    StoreError::new(kind, format!("{context}: {e}")).with_source(e)
 }
 
 fn millis(d: Duration) -> u64 {
@@ -218,16 +233,6 @@ impl RedisStore {
 }
 
 impl IdempotencyStore for RedisStore {
-    fn is_remote(&self) -> bool {
-        true
-    }
-
-    /// One round trip: `SET key done NX PX ttl`, and if the key exists, its state. The token of
-    /// an acquired claim is the no-op token: there is nothing left to complete or release.
-    async fn claim_completed(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
-        self.run_claim(key, "done".into(), ttl, FAIL_OPEN_TOKEN).await
-    }
-
     async fn claim(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
         let token = self.token();
         self.run_claim(key, token.to_string(), lease, token).await

@@ -1,6 +1,6 @@
 //! `bench-server MODE PORT` — MODE: `bare` (axum `Bytes` → 204), `handler` (same route behind
 //! `WebhookLayer`), `quick-ack` (`QuickAck` + a consumer draining the channel), `actix-bare`
-//! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `VerifyWebhooks`),
+//! (actix-web `Bytes` → 204, one worker), `actix` (same route behind `WebhookMiddleware`),
 //! `hand-rolled` (the axum `Bytes` route with the HMAC check people write by hand: HMAC-SHA256 of
 //! the body, hex-decoded `X-Hub-Signature-256` compared in constant time; no replay window, no
 //! dedupe — the calibration point for what one HMAC costs per request here), and four
@@ -98,7 +98,7 @@ fn actix(mode: &str, port: u16) {
             HttpServer::new(move || {
                 App::new().service(
                     web::resource("/webhooks")
-                        .wrap(hookgate_actix::VerifyWebhooks::new(endpoint()))
+                        .wrap(hookgate_actix::WebhookMiddleware::new(endpoint()))
                         .route(route(Arc::clone(&p))),
                 )
             })

@@ -1,6 +1,6 @@
 //! `queued-memory [N] [CONNECTIONS] [axum|actix]` — what each event waiting in the quick-ack
 //! channel costs in memory when nobody consumes it yet (a slow or stalled consumer): an axum
-//! server with `QuickAck` (or an actix-web one with `VerifyWebhooks::quick_ack`) on loopback, a
+//! server with `QuickAck` (or an actix-web one with `QuickAck`) on loopback, a
 //! channel of N places and no consumer; N distinct 1 KiB GitHub-signed deliveries sent over
 //! CONNECTIONS keep-alive connections (default 4096, 8, axum). Prints the process's resident
 //! memory before and after, and the growth per queued event.
@@ -63,7 +63,7 @@ fn serve_axum(tx: hookgate_core::EventSender) -> u16 {
     port_rx.recv().expect("port")
 }
 
-/// Serves `VerifyWebhooks::quick_ack` (one worker) on a loopback port; returns the port.
+/// Serves `QuickAck` (one worker) on a loopback port; returns the port.
 fn serve_actix(tx: hookgate_core::EventSender) -> u16 {
     use actix_web::{App, HttpResponse, HttpServer, web};
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
@@ -73,7 +73,7 @@ fn serve_actix(tx: hookgate_core::EventSender) -> u16 {
             HttpServer::new(move || {
                 App::new().service(
                     web::resource("/webhooks")
-                        .wrap(hookgate_actix::VerifyWebhooks::quick_ack(endpoint(), tx.clone()))
+                        .wrap(hookgate_actix::QuickAck::new(endpoint(), tx.clone()))
                         .route(web::post().to(HttpResponse::NoContent)),
                 )
             })

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError};
+use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError, StoreErrorKind};
 
 const LEASE: Duration = Duration::from_secs(30);
 const TTL: Duration = Duration::from_secs(3600);
@@ -60,19 +60,6 @@ pub async fn run<S: IdempotencyStore>(store: Arc<S>) {
     assert!(!s.release(&k, t).await.unwrap());
     assert!(!s.complete(&k, t, TTL).await.unwrap());
     acquired(s.claim(&k, LEASE).await.unwrap(), "claim of untouched key");
-
-    // claim_completed: one step to "done"; it answers like claim otherwise
-    let k = key("completed");
-    acquired(s.claim_completed(&k, TTL).await.unwrap(), "claim_completed of a new key");
-    assert_eq!(s.claim(&k, LEASE).await.unwrap(), Claim::Done, "claim after claim_completed");
-    assert_eq!(s.claim_completed(&k, TTL).await.unwrap(), Claim::Done, "claim_completed of a done key");
-    let k = key("completed-inflight");
-    let t = acquired(s.claim(&k, LEASE).await.unwrap(), "claim");
-    assert!(
-        matches!(s.claim_completed(&k, TTL).await.unwrap(), Claim::InFlight { .. }),
-        "claim_completed of an in-flight key"
-    );
-    assert!(s.release(&k, t).await.unwrap());
 
     // namespaces are independent
     let other = IdempotencyKey::new(&format!("{ns}-other"), "a");
@@ -125,12 +112,12 @@ pub struct UnreachableStore;
 
 impl IdempotencyStore for UnreachableStore {
     async fn claim(&self, _: &IdempotencyKey, _: Duration) -> Result<Claim, StoreError> {
-        Err(StoreError("connection refused".into()))
+        Err(StoreError::new(StoreErrorKind::Unavailable, "connection refused"))
     }
     async fn complete(&self, _: &IdempotencyKey, _: ClaimToken, _: Duration) -> Result<bool, StoreError> {
-        Err(StoreError("connection refused".into()))
+        Err(StoreError::new(StoreErrorKind::Unavailable, "connection refused"))
     }
     async fn release(&self, _: &IdempotencyKey, _: ClaimToken) -> Result<bool, StoreError> {
-        Err(StoreError("connection refused".into()))
+        Err(StoreError::new(StoreErrorKind::Unavailable, "connection refused"))
     }
 }

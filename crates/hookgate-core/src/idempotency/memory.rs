@@ -1,24 +1,20 @@
 //! The in-memory store: sharded, bounded, expiring without a background thread, and small.
 //!
-//! Each remembered delivery is one 24-byte slot: the 128-bit digest of the namespaced key and a
-//! packed word (40-bit deadline in milliseconds since the store started, 24-bit owner token;
-//! token 0 means "done"). Expired slots are treated as absent when met and swept when a shard
-//! is full.
+//! Each remembered delivery is the 128-bit digest of its namespaced key and an [`Entry`]: when it
+//! expires and who owns it (nobody, once done). Expired entries are treated as absent when met
+//! and swept when a shard is full.
 
 use std::collections::HashMap;
 use std::future::{Future, ready};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError};
+use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError, StoreErrorKind};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::replay::{Clock, SystemClock};
-
-const TOKEN_BITS: u32 = 24;
-const TOKEN_MASK: u64 = (1 << TOKEN_BITS) - 1;
-const DEADLINE_MAX: u64 = (1 << (64 - TOKEN_BITS)) - 1;
 
 /// The digest is already uniformly random: hash it by taking its first word.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -48,7 +44,16 @@ impl Hasher for FirstWord {
     }
 }
 
-type Shard = HashMap<Slot, u64, BuildHasherDefault<FirstWord>>;
+/// One remembered delivery.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// Milliseconds since the store started: the lease's end, or the TTL's once done.
+    deadline: u64,
+    /// The claim's owner; `None` once the delivery is done.
+    owner: Option<NonZeroU64>,
+}
+
+type Shard = HashMap<Slot, Entry, BuildHasherDefault<FirstWord>>;
 
 /// The default store: in memory, for one process.
 ///
@@ -132,17 +137,11 @@ impl std::fmt::Debug for MemoryStore {
     }
 }
 
-fn pack(deadline: u64, token: u64) -> u64 {
-    (deadline.min(DEADLINE_MAX) << TOKEN_BITS) | (token & TOKEN_MASK)
-}
-
-fn unpack(word: u64) -> (u64, u64) {
-    (word >> TOKEN_BITS, word & TOKEN_MASK)
-}
-
-/// Whether the slot holds `token`'s claim (a done slot, token 0, is nobody's).
-fn owned_by(word: u64, token: ClaimToken) -> bool {
-    token.0 != 0 && unpack(word).1 == token.0 & TOKEN_MASK
+impl Entry {
+    /// Whether `token` owns this (in-flight) entry.
+    fn owned_by(&self, token: ClaimToken) -> bool {
+        self.owner.is_some_and(|o| o.get() == token.0)
+    }
 }
 
 impl MemoryStore {
@@ -175,68 +174,54 @@ impl MemoryStore {
         lock(&self.inner.shards[i])
     }
 
-    fn new_token(&self) -> u64 {
-        loop {
-            let t = self.inner.next_token.fetch_add(1, Ordering::Relaxed) & TOKEN_MASK;
-            if t != 0 {
-                return t;
-            }
-        }
+    /// A fresh owner token: a 64-bit counter, which does not wrap in the life of a process.
+    fn new_token(&self) -> NonZeroU64 {
+        NonZeroU64::new(self.inner.next_token.fetch_add(1, Ordering::Relaxed)).unwrap_or(NonZeroU64::MIN)
     }
 
-    /// Synchronous claim (the async trait method calls this).
-    pub fn claim_now(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
-        self.claim_with(key, lease, false)
-    }
-
-    /// Synchronous claim-as-done (see [`IdempotencyStore::claim_completed`]).
-    pub fn claim_completed_now(&self, key: &IdempotencyKey, ttl: Duration) -> Result<Claim, StoreError> {
-        self.claim_with(key, ttl, true)
-    }
-
-    fn claim_with(&self, key: &IdempotencyKey, lease: Duration, done: bool) -> Result<Claim, StoreError> {
+    fn claim_now(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
         let slot = Slot(key.digest());
         let now = self.now_ms();
         let mut shard = self.shard(&slot);
-        if let Some(&word) = shard.get(&slot) {
-            let (deadline, token) = unpack(word);
-            if deadline > now {
-                return Ok(if token == 0 {
-                    Claim::Done
-                } else {
-                    Claim::InFlight { retry_after: Duration::from_millis(deadline - now).max(Duration::from_secs(1)) }
-                });
-            }
-        } else if shard.len() >= self.inner.shard_capacity {
+        if let Some(entry) = shard.get(&slot).filter(|e| e.deadline > now) {
+            return Ok(match entry.owner {
+                None => Claim::Done,
+                Some(_) => Claim::InFlight {
+                    retry_after: Duration::from_millis(entry.deadline - now).max(Duration::from_secs(1)),
+                },
+            });
+        }
+        if !shard.contains_key(&slot) && shard.len() >= self.inner.shard_capacity {
             evict(&mut shard, now, self.inner.shard_capacity);
             if shard.len() >= self.inner.shard_capacity {
-                return Err(StoreError("memory store shard is full of in-flight deliveries".into()));
+                return Err(StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "memory store shard is full of in-flight deliveries",
+                ));
             }
         }
         let token = self.new_token();
-        shard.insert(slot, pack(now + lease.as_millis() as u64, if done { 0 } else { token }));
-        Ok(Claim::Acquired(ClaimToken(token)))
+        shard.insert(slot, Entry { deadline: now.saturating_add(millis(lease)), owner: Some(token) });
+        Ok(Claim::Acquired(ClaimToken(token.get())))
     }
 
-    /// Synchronous complete.
-    pub fn complete_now(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> bool {
+    fn complete_now(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> bool {
         let slot = Slot(key.digest());
         let now = self.now_ms();
         let mut shard = self.shard(&slot);
         match shard.get_mut(&slot) {
-            Some(word) if owned_by(*word, token) => {
-                *word = pack(now + ttl.as_millis() as u64, 0);
+            Some(entry) if entry.owned_by(token) => {
+                *entry = Entry { deadline: now.saturating_add(millis(ttl)), owner: None };
                 true
             }
             _ => false,
         }
     }
 
-    /// Synchronous release.
-    pub fn release_now(&self, key: &IdempotencyKey, token: ClaimToken) -> bool {
+    fn release_now(&self, key: &IdempotencyKey, token: ClaimToken) -> bool {
         let slot = Slot(key.digest());
         let mut shard = self.shard(&slot);
-        let owned = shard.get(&slot).is_some_and(|w| owned_by(*w, token));
+        let owned = shard.get(&slot).is_some_and(|e| e.owned_by(token));
         if owned {
             shard.remove(&slot);
         }
@@ -244,23 +229,24 @@ impl MemoryStore {
     }
 }
 
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// Frees room in a full shard: expired entries first, then the oldest eighth of the completed
 /// ones (a batch, so the scan is amortised over many inserts). In-flight claims stay.
 fn evict(shard: &mut Shard, now: u64, capacity: usize) {
-    shard.retain(|_, w| unpack(*w).0 > now);
+    shard.retain(|_, e| e.deadline > now);
     if shard.len() < capacity {
         return;
     }
-    let mut done: Vec<u64> = shard.values().filter(|w| unpack(**w).1 == 0).map(|w| unpack(*w).0).collect();
+    let mut done: Vec<u64> = shard.values().filter(|e| e.owner.is_none()).map(|e| e.deadline).collect();
     if done.is_empty() {
         return;
     }
     let n = (done.len() / 8).max(1).min(done.len()) - 1;
     let (_, &mut threshold, _) = done.select_nth_unstable(n);
-    shard.retain(|_, w| {
-        let (deadline, token) = unpack(*w);
-        token != 0 || deadline > threshold
-    });
+    shard.retain(|_, e| e.owner.is_some() || e.deadline > threshold);
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
@@ -269,13 +255,6 @@ fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 }
 
 impl IdempotencyStore for MemoryStore {
-    fn claim_completed<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        ttl: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
-        ready(self.claim_completed_now(key, ttl))
-    }
     fn claim<'a>(
         &'a self,
         key: &'a IdempotencyKey,
@@ -325,8 +304,15 @@ mod tests {
     }
 
     #[test]
-    fn slot_is_24_bytes() {
-        assert_eq!(std::mem::size_of::<(Slot, u64)>(), 24);
+    fn tokens_do_not_repeat_past_24_bits() {
+        let (s, _clock) = store(4);
+        s.inner.next_token.store((1 << 24) - 1, Ordering::Relaxed);
+        let a = acquired(s.claim_now(&key(1), LEASE).unwrap());
+        let b = acquired(s.claim_now(&key(2), LEASE).unwrap());
+        assert_ne!(a, b);
+        assert_eq!(b.get(), 1 << 24);
+        assert!(!s.release_now(&key(2), a));
+        assert!(s.release_now(&key(2), b));
     }
 
     #[test]

@@ -14,8 +14,6 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::words::word_at;
-
 mod memory;
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 
@@ -62,7 +60,8 @@ impl IdempotencyKey {
         h.update(namespace.as_bytes());
         h.update(id.as_bytes());
         let d = h.finalize();
-        Self { namespace, id, text: OnceLock::new(), digest: [word_at(&d, 0), word_at(&d, 8)] }
+        let word = |at: usize| u64::from_le_bytes(d[at..at + 8].try_into().expect("8 bytes"));
+        Self { namespace, id, text: OnceLock::new(), digest: [word(0), word(8)] }
     }
 
     /// `namespace:id`, e.g. for a Redis key.
@@ -142,10 +141,64 @@ pub enum Claim {
     Done,
 }
 
-/// A store could not answer (unreachable, full of in-flight claims). The request gets a 503.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("idempotency store unavailable: {0}")]
-pub struct StoreError(pub String);
+/// Why a store could not answer. The request gets a 503 with `Retry-After`, and nothing is
+/// marked processed.
+///
+/// ```
+/// use hookgate_core::{StoreError, StoreErrorKind};
+/// let e = StoreError::new(StoreErrorKind::Timeout, "no answer within 2 s");
+/// assert_eq!(e.kind(), StoreErrorKind::Timeout);
+/// assert_eq!(e.to_string(), "idempotency store timed out: no answer within 2 s");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("idempotency store {}: {message}", kind.describe())]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: std::borrow::Cow<'static, str>,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// The kind of a [`StoreError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The store cannot be reached, or has no room (a memory store full of in-flight claims).
+    Unavailable,
+    /// The store did not answer in time; the write may or may not have been applied.
+    Timeout,
+    /// The store answered something unexpected.
+    Protocol,
+}
+
+impl StoreErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Timeout => "timed out",
+            Self::Protocol => "protocol error",
+        }
+    }
+}
+
+impl StoreError {
+    /// An error of `kind`, with a message for logs (never a secret).
+    pub fn new(kind: StoreErrorKind, message: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        Self { kind, message: message.into(), source: None }
+    }
+
+    /// The underlying error (a client's), kept as the source.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+}
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -189,35 +242,6 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         key: &'a IdempotencyKey,
         token: ClaimToken,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send + 'a;
-
-    /// Claims `key` directly as done (remembered for `ttl`): quick-ack mode uses it with a local
-    /// store once a place in the hand-off channel is already reserved, so the event cannot fail to
-    /// arrive and one step replaces claim + complete. Answers as [`Self::claim`]. The default
-    /// calls `claim` then `complete`; stores override it with one atomic step. (Remote stores are
-    /// driven with claim → hand-off → complete instead, see [`crate::Endpoint::hand_off`].)
-    fn claim_completed<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        ttl: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
-        async move {
-            match self.claim(key, Duration::from_secs(60)).await? {
-                Claim::Acquired(token) => {
-                    self.complete(key, token, ttl).await?;
-                    Ok(Claim::Acquired(token))
-                }
-                other => Ok(other),
-            }
-        }
-    }
-
-    /// Whether calls cross the network, so that an answer can be lost after the write was applied
-    /// and a cancelled request can cut a call off half-way. Quick-ack mode then claims with a
-    /// lease, hands off, then completes, all in a task of its own, so that no delivery is ever
-    /// marked done without its event. Default: false.
-    fn is_remote(&self) -> bool {
-        false
-    }
 }
 
 /// The object-safe form of [`IdempotencyStore`], for choosing a store at run time
@@ -238,14 +262,6 @@ pub trait DynIdempotencyStore: Send + Sync + 'static {
         key: &'a IdempotencyKey,
         token: ClaimToken,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
-    /// See [`IdempotencyStore::claim_completed`].
-    fn claim_completed_boxed<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<Claim, StoreError>>;
-    /// See [`IdempotencyStore::is_remote`].
-    fn is_remote_dyn(&self) -> bool;
 }
 
 impl<S: IdempotencyStore> DynIdempotencyStore for S {
@@ -266,16 +282,6 @@ impl<S: IdempotencyStore> DynIdempotencyStore for S {
         token: ClaimToken,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(self.release(key, token))
-    }
-    fn claim_completed_boxed<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
-        Box::pin(self.claim_completed(key, ttl))
-    }
-    fn is_remote_dyn(&self) -> bool {
-        self.is_remote()
     }
 }
 
@@ -302,16 +308,6 @@ impl fmt::Debug for BoxedStore {
 }
 
 impl IdempotencyStore for BoxedStore {
-    fn claim_completed<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        ttl: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
-        self.0.claim_completed_boxed(key, ttl)
-    }
-    fn is_remote(&self) -> bool {
-        self.0.is_remote_dyn()
-    }
     fn claim<'a>(
         &'a self,
         key: &'a IdempotencyKey,
@@ -337,16 +333,6 @@ impl IdempotencyStore for BoxedStore {
 }
 
 impl<S: IdempotencyStore> IdempotencyStore for Arc<S> {
-    fn claim_completed<'a>(
-        &'a self,
-        key: &'a IdempotencyKey,
-        ttl: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send + 'a {
-        (**self).claim_completed(key, ttl)
-    }
-    fn is_remote(&self) -> bool {
-        (**self).is_remote()
-    }
     fn claim<'a>(
         &'a self,
         key: &'a IdempotencyKey,

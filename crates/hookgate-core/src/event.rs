@@ -1,12 +1,11 @@
-//! The quick-ack hand-off: a verified [`Event`] goes into a bounded channel; the endpoint answers
-//! 202 only once it is there.
+//! What a verified delivery is once it leaves the request: its [`Metadata`] and the [`Event`]
+//! (metadata + raw body) that quick-ack mode hands to a [`crate::Sink`].
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
 
 use crate::verify::Verified;
 
@@ -79,15 +78,11 @@ pub struct Event {
 /// they become an [`Event`] (see [`detach`]).
 const DETACH_MAX: usize = 16 * 1024;
 
-/// An event outlives its request: it waits in the channel until the consumer takes it. A body
-/// that is a slice of the connection's read buffer (hyper and actix hand over the bytes read with
-/// the head that way) would keep that whole buffer alive until then — 8 KiB or more for a 1 KiB
-/// webhook, so a full channel would hold several times its bodies — and the buffer could not be
-/// reused. Such a body, when small, is copied once into an allocation of its own; a body that owns
-/// its allocation (several chunks gathered by [`crate::BodyBuffer`]) or a large one is kept as is.
-/// Measured in `BENCHMARKS.md` (§3, session 8, `queued-memory`): each 1 KiB event waiting in the
-/// channel of an axum server held ~5.8 KB of resident memory without the copy, ~1.4 KB with it;
-/// the copy (~1 KiB `memcpy`) made no difference to requests per second measurable here.
+/// An event outlives its request: it may wait in a channel until a consumer takes it. A body that
+/// is a slice of the connection's read buffer (hyper and actix hand over the bytes read with the
+/// head that way) would keep that whole buffer alive until then, several times the body's size.
+/// Such a body, when small, is copied once into an allocation of its own; a body that owns its
+/// allocation, or a large one, is kept as is.
 fn detach(body: Bytes) -> Bytes {
     if body.len() <= DETACH_MAX && !body.is_unique() { Bytes::copy_from_slice(&body) } else { body }
 }
@@ -112,22 +107,6 @@ impl Event {
     pub fn into_parts(self) -> (Metadata, Bytes) {
         (self.meta, self.body)
     }
-}
-
-/// The sending half of the hand-off channel.
-pub type EventSender = mpsc::Sender<Event>;
-/// The receiving half: consume verified events from it.
-pub type EventReceiver = mpsc::Receiver<Event>;
-
-/// A bounded hand-off channel of `capacity` events. When it is full the endpoint answers 503 with
-/// `Retry-After`, and the sender's retry is processed later: nothing is lost.
-///
-/// ```
-/// let (tx, mut rx) = hookgate_core::channel(1024);
-/// # drop((tx, rx));
-/// ```
-pub fn channel(capacity: usize) -> (EventSender, EventReceiver) {
-    mpsc::channel(capacity.max(1))
 }
 
 #[cfg(test)]

@@ -1,0 +1,211 @@
+//! One framework-agnostic request flow: method → size → verify → claim → hand-off (or the
+//! handler) → finish, ending in an [`Outcome`] that maps onto one row of the response table
+//! (`docs/behaviour.md`). Adapters only turn a framework request into [`Endpoint::quick_ack`] or
+//! [`Endpoint::handle`], and the outcome into a response.
+
+mod claim;
+mod flow;
+mod outcome;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use flow::{FullBody, Head, RequestHead, full_body};
+pub use outcome::Outcome;
+
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::idempotency::{IdempotencyStore, MemoryStore};
+use crate::providers::Preset;
+use crate::replay::{Clock, SystemClock};
+use crate::verify::Verifier;
+
+/// One webhook endpoint: its verifier, idempotency store and limits. Cheap to clone.
+///
+/// The common case is one line: [`Endpoint::preset`]. [`Endpoint::builder`] sets the store, the
+/// limits and the replay window.
+///
+/// ```
+/// use hookgate_core::{Endpoint, Preset, TestRequest};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let endpoint = Endpoint::preset(Preset::Github, &["s3cret"]).unwrap();
+/// let (tx, mut rx) = hookgate_core::channel(16);
+///
+/// let req = TestRequest::signed(Preset::Github, "s3cret", r#"{"zen":"Keep it logically awesome."}"#)
+///     .id("d-1")
+///     .event_type("ping");
+/// let outcome = endpoint.quick_ack(&req, req.body(), &tx).await;
+/// assert_eq!(outcome.status(), 202);
+/// assert_eq!(rx.recv().await.unwrap().metadata().event_type(), Some("ping"));
+///
+/// // The sender retries: 200 + Hookgate-Duplicate, nothing handed off twice.
+/// assert_eq!(endpoint.quick_ack(&req, req.body(), &tx).await.status(), 200);
+/// assert!(rx.try_recv().is_err());
+/// # });
+/// ```
+pub struct Endpoint<St = MemoryStore> {
+    inner: Arc<Inner<St>>,
+}
+
+impl<St> Clone for Endpoint<St> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+struct Inner<St> {
+    name: Arc<str>,
+    provider: Arc<str>,
+    verifier: Verifier,
+    store: Arc<St>,
+    lease: Duration,
+    ttl: Duration,
+    max_body_bytes: usize,
+    retry_after: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl<St> std::fmt::Debug for Endpoint<St> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.inner.name)
+            .field("provider", &self.inner.provider)
+            .field("max_body_bytes", &self.inner.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Endpoint`].
+#[must_use]
+pub struct EndpointBuilder<St> {
+    name: String,
+    verifier: Verifier,
+    store: St,
+    lease: Duration,
+    ttl: Duration,
+    max_body_bytes: usize,
+    retry_after: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+/// Default body limit: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+impl Endpoint<MemoryStore> {
+    /// An endpoint for `preset` with its defaults, named after the preset (the name is the
+    /// idempotency namespace: give two endpoints of one preset different names with
+    /// [`Self::builder`]).
+    ///
+    /// ```
+    /// use hookgate_core::{Endpoint, Preset};
+    /// let endpoint = Endpoint::preset(Preset::Stripe, &["whsec_test"]).unwrap();
+    /// assert_eq!(endpoint.name(), "stripe");
+    /// ```
+    pub fn preset<S: AsRef<str>>(preset: Preset, secrets: &[S]) -> Result<Self, ConfigError> {
+        Self::builder(preset.name(), Verifier::for_preset(preset, secrets)?).build()
+    }
+
+    /// Starts an endpoint named `name` (its path, usually), with a [`MemoryStore`], a 60 s lease,
+    /// a 24 h TTL, a 1 MiB body limit and `Retry-After: 5` on 503.
+    pub fn builder(name: impl Into<String>, verifier: Verifier) -> EndpointBuilder<MemoryStore> {
+        EndpointBuilder {
+            name: name.into(),
+            verifier,
+            store: MemoryStore::new(),
+            lease: Duration::from_secs(60),
+            ttl: Duration::from_secs(24 * 3600),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry_after: Duration::from_secs(5),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl<St: IdempotencyStore> EndpointBuilder<St> {
+    /// Uses another idempotency store (shared stores: pass a clone or an `Arc`).
+    pub fn store<S2: IdempotencyStore>(self, store: S2) -> EndpointBuilder<S2> {
+        EndpointBuilder {
+            name: self.name,
+            verifier: self.verifier,
+            store,
+            lease: self.lease,
+            ttl: self.ttl,
+            max_body_bytes: self.max_body_bytes,
+            retry_after: self.retry_after,
+            clock: self.clock,
+        }
+    }
+    /// How long a claim blocks other attempts before it expires (crashed handler). Default 60 s.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+    /// How long a processed delivery is remembered. Default 24 h.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+    /// The largest body accepted (413 beyond). Default 1 MiB.
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+    /// `Retry-After` sent with 503. Default 5 s.
+    pub fn retry_after(mut self, d: Duration) -> Self {
+        self.retry_after = d;
+        self
+    }
+    /// The replay window (default ±300 s).
+    pub fn replay_window(mut self, window: crate::ReplayWindow) -> Self {
+        self.verifier = self.verifier.with_window(window);
+        self
+    }
+    /// The clock for the replay window (inject one in tests).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+    /// Builds the endpoint.
+    pub fn build(self) -> Result<Endpoint<St>, ConfigError> {
+        let bad = |m: &'static str| Err(ConfigError::new(ConfigErrorKind::InvalidValue, m));
+        if self.max_body_bytes == 0 {
+            return bad("max_body_bytes must be > 0");
+        }
+        if self.lease.is_zero() || self.ttl.is_zero() {
+            return bad("lease and ttl must be > 0");
+        }
+        if self.name.is_empty() {
+            return bad("endpoint name must not be empty");
+        }
+        Ok(Endpoint {
+            inner: Arc::new(Inner {
+                name: self.name.into(),
+                provider: self.verifier.scheme().name().into(),
+                verifier: self.verifier,
+                store: Arc::new(self.store),
+                lease: self.lease,
+                ttl: self.ttl,
+                max_body_bytes: self.max_body_bytes,
+                retry_after: self.retry_after,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+impl<St: IdempotencyStore> Endpoint<St> {
+    /// The endpoint's name (idempotency namespace).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The body limit.
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+}
