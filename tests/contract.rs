@@ -1,5 +1,5 @@
 //! One contract table, every preset, both adapters (tower/axum and actix-web), both modes, every
-//! row of `shared/CONTRACT.md` §1 (the store rows on a pre-claimed and an unreachable store).
+//! row of the response table in `docs/behaviour.md` (the store rows on a pre-claimed and an unreachable store).
 //! Each case is a short sequence of requests with the expected status and header of each, and
 //! the expected number of hand-offs (quick-ack) or handler runs (handler mode). The two adapters
 //! must also give byte-identical status/header/body answers.
@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hookgate_core::{
-    BoxedStore, Claim, Endpoint, IdempotencyKey, IdempotencyStore, MemoryStore, Preset, Secret, SignOptions, Verifier,
+    BoxedStore, Claim, Endpoint, IdempotencyKey, IdempotencyStore, MemoryStore, Preset, TestRequest, Verifier,
 };
 
 const LIMIT: usize = 16 * 1024;
@@ -61,16 +61,12 @@ fn now() -> i64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+fn req(t: TestRequest) -> Req {
+    Req { method: "POST", headers: t.headers().to_vec(), body: t.bytes().clone() }
+}
+
 fn signed(p: Preset, id: &str, ts: i64) -> Req {
-    let body = format!(
-        r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}}}}"#
-    );
-    let scheme = p.scheme();
-    let s = Secret::parse(scheme.secret_format(), secret(p)).unwrap();
-    let headers = scheme
-        .sign(&s, body.as_bytes(), &SignOptions { id: Some(id), timestamp: Some(ts), event_type: Some("e") })
-        .unwrap();
-    Req { method: "POST", headers, body: Bytes::from(body) }
+    req(TestRequest::delivery(p, secret(p), id).timestamp(ts))
 }
 
 fn set(r: Req, name: &str, value: &str) -> Req {
@@ -102,16 +98,11 @@ fn cases(p: Preset) -> Vec<Case> {
     let sig = p.scheme().signature_header().to_owned();
     let valid = |id: &str| signed(p, id, t);
     let wrong_secret = {
-        let scheme = p.scheme();
         let other = match p {
             Preset::StandardWebhooks | Preset::Svix => "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo",
             _ => "another-secret",
         };
-        let key = Secret::parse(scheme.secret_format(), other).unwrap();
-        let mut r = valid("a");
-        let opts = SignOptions { id: Some("a"), timestamp: Some(t), event_type: Some("e") };
-        r.headers = scheme.sign(&key, &r.body, &opts).unwrap();
-        r
+        req(TestRequest::delivery(p, other, "a").timestamp(t))
     };
     let tampered = {
         let mut r = valid("a");

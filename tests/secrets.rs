@@ -8,7 +8,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use hookgate_core::{Endpoint, Preset, Secret, SignOptions, Verifier};
+use hookgate_core::{Endpoint, Preset, Secret, TestRequest, Verifier};
 use hookgate_tower::{QuickAck, WebhookLayer};
 use support::body_for;
 
@@ -65,9 +65,8 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
                 let body = body_for("leak-check");
                 let s = Secret::parse(preset.scheme().secret_format(), secret).unwrap();
                 let sign_as = |key: &Secret, id: &str| {
-                    let opts =
-                        SignOptions { id: Some(id), timestamp: Some(support::unix_now()), event_type: Some("e") };
-                    preset.scheme().sign(key, &body, &opts).unwrap()
+                    let req = TestRequest::signed_with(preset.scheme(), key.clone(), body.clone());
+                    req.id(id).event_type("e").timestamp(support::unix_now()).headers().to_vec()
                 };
                 let good = sign_as(&s, "leak-check");
                 let wrong_secret =

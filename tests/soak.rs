@@ -1,4 +1,4 @@
-//! Fault and soak test: a simulated sender that behaves like the providers of `shared/seeds/`
+//! Fault and soak test: a simulated sender that behaves like the first five providers hookgate supports
 //! (retries every non-2xx with exponential backoff, re-signs each attempt, re-sends some
 //! deliveries as duplicates — some concurrently with the original, some later) against the axum
 //! quick-ack server with a deliberately small channel and a consumer that is sometimes slow.

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use hookgate_core::{Preset, Secret, SignOptions};
+use hookgate_core::{Preset, TestRequest};
 use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -29,11 +29,9 @@ pub(crate) fn secret_text(p: Preset) -> &'static str {
 
 /// The headers a provider sends for `body`, signed now (a retry is signed afresh, as providers do).
 pub(crate) fn sign(p: Preset, id: &str, body: &[u8]) -> Vec<(String, String)> {
-    let scheme = p.scheme();
-    let secret = Secret::parse(scheme.secret_format(), secret_text(p)).unwrap();
-    scheme
-        .sign(&secret, body, &SignOptions { id: Some(id), timestamp: Some(unix_now()), event_type: Some("soak.test") })
-        .unwrap()
+    let req =
+        TestRequest::signed(p, secret_text(p), body.to_vec()).id(id).event_type("soak.test").timestamp(unix_now());
+    req.headers().to_vec()
 }
 
 /// A JSON body every preset finds its id in.

@@ -1,4 +1,4 @@
-// The handler Pollybot's documentation tells Express users to write (shared/seeds/002): keep the
+// The handler Pollybot's webhook documentation tells Express users to write: keep the
 // raw body with express.raw, HMAC-SHA256 it, compare with crypto.timingSafeEqual, then
 // JSON.parse. It reads GitHub's `X-Hub-Signature-256` (the same `sha256=<hex>` format) so that it
 // verifies exactly the requests the other rows of bench/http.sh get.

@@ -1,4 +1,4 @@
-"""The handler PrimeBot's documentation tells Flask users to write (shared/seeds/000): read the
+"""The handler Prime Bot's webhook documentation ("Webhooks") tells Flask users to write: read the
 raw body, HMAC-SHA256 it, hmac.compare_digest with the `sha256=` header, then parse the JSON.
 It reads GitHub's `X-Hub-Signature-256` (the same format) so that it verifies exactly the requests
 the other rows of bench/http.sh get. Served by gunicorn (see bench/http.sh)."""

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::SystemTime;
 
 use actix_web::{App, HttpResponse, test, web};
+use hookgate_actix::{Endpoint, Preset, TestRequest, Verifier};
 use hookgate_actix::{RawWebhook, Webhook, WebhookMeta, WebhookMiddleware};
-use hookgate_core::{Endpoint, Preset, Secret, SignOptions, Verifier};
 
 const SECRET: &str = "actix-secret";
 
@@ -15,18 +14,10 @@ fn endpoint(p: Preset) -> Endpoint {
 }
 
 fn signed(p: Preset, id: &str, body: &str) -> test::TestRequest {
-    let ts = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let h = p
-        .scheme()
-        .sign(
-            &Secret::hmac(SECRET).unwrap(),
-            body.as_bytes(),
-            &SignOptions { id: Some(id), timestamp: Some(ts), event_type: Some("e") },
-        )
-        .unwrap();
+    let signed = TestRequest::signed(p, SECRET, body.to_owned()).id(id).event_type("e");
     let mut r = test::TestRequest::post().uri("/hooks").set_payload(body.to_owned());
-    for (k, v) in h {
-        r = r.insert_header((k, v));
+    for (k, v) in signed.headers() {
+        r = r.insert_header((k.as_str(), v.as_str()));
     }
     r
 }

@@ -39,7 +39,7 @@ pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One delivery as a JSON line (CONTRACT §4).
+/// One delivery as a JSON line (the format in `docs/behaviour.md`).
 pub(crate) fn json_line(ev: &Event) -> String {
     let m = ev.metadata();
     let payload = serde_json::from_slice::<serde_json::Value>(ev.body()).unwrap_or_else(

@@ -29,7 +29,7 @@ pub enum VerifyErrorKind {
 }
 
 impl VerifyErrorKind {
-    /// The HTTP status `../shared/CONTRACT.md` §1 assigns: 401 or 400.
+    /// The HTTP status of the refusal: 401 or 400 (`docs/behaviour.md`).
     pub fn status(self) -> u16 {
         match self {
             Self::MissingSignature | Self::SignatureMismatch | Self::Stale | Self::Future => 401,

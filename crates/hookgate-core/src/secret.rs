@@ -25,13 +25,14 @@ pub(crate) const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SecretFormat {
-    /// The secret's UTF-8 bytes are the HMAC key (GitHub, Stripe, Slack, Shopify, the seed providers).
+    /// The secret's UTF-8 bytes are the HMAC key (GitHub, Stripe, Slack, Shopify, Prime Bot, Promptha, Pollybot, TwaBot, SendPilot).
     Raw,
     /// Standard Webhooks / Svix: `whsec_<base64>` (the prefix is optional) is base64-decoded;
     /// `whpk_<base64>` is an Ed25519 public key (`v1a`), `whsk_<base64>` an Ed25519 signing key.
     StandardWebhooks,
 }
 
+#[derive(Clone)]
 enum Material {
     Hmac(HmacSha256),
     Ed25519Public(VerifyingKey),
@@ -51,6 +52,7 @@ enum Material {
 /// assert!(!format!("{s:?}").contains("Secret to Everybody"));
 /// assert_eq!(s.to_string(), "[redacted hmac secret]");
 /// ```
+#[derive(Clone)]
 pub struct Secret {
     material: Material,
     expires_at: Option<SystemTime>,

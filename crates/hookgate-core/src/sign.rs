@@ -152,6 +152,27 @@ impl TestRequest {
         Self::signed_with(scheme, secret, body)
     }
 
+    /// A delivery with id `id` that every preset reads the same way: a JSON body carrying `id` in
+    /// every field a preset takes its id from, and `id` in the id header where there is one.
+    /// Event type `e`, timestamped now.
+    ///
+    /// ```
+    /// use hookgate_core::{Preset, TestRequest, Verifier};
+    /// for preset in Preset::ALL {
+    ///     let secret = if preset.scheme().secret_format() == hookgate_core::SecretFormat::Raw { "s3cret" } else { "whsec_c2VjcmV0" };
+    ///     let req = TestRequest::delivery(preset, secret, "d-1");
+    ///     let v = Verifier::for_preset(preset, &[secret]).unwrap();
+    ///     let id = v.verify(req.headers(), req.bytes(), std::time::SystemTime::now()).unwrap();
+    ///     assert!(id.delivery_id() == "d-1" || !id.id_from_provider(), "{preset}");
+    /// }
+    /// ```
+    pub fn delivery(preset: Preset, secret: &str, id: &str) -> Self {
+        let body = format!(
+            r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}}}}"#
+        );
+        Self::signed(preset, secret, body).id(id).event_type("e")
+    }
+
     /// A `POST` of `body` signed for any scheme (a custom one, say).
     pub fn signed_with(scheme: Scheme, secret: Secret, body: impl Into<Bytes>) -> Self {
         Self { signer: Some((scheme, Arc::new(secret))), ..Self::unsigned(body) }.resigned()

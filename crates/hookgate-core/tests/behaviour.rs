@@ -315,7 +315,7 @@ fn a_malformed_signature_is_400_whichever_secret_is_tried() {
     let bad = vec![("stripe-signature".to_owned(), format!("t={TS},v1={}", "g".repeat(64)))];
     assert_eq!(kind(&v, &bad, b"{}", TS), VerifyErrorKind::MalformedHeader);
 
-    // Standard Webhooks' published Ed25519 example (shared/VECTORS.md), with an HMAC entry that is
+    // Standard Webhooks' published Ed25519 example (from the Standard Webhooks specification), with an HMAC entry that is
     // not base64 beside it; the public key first, then an HMAC secret.
     let scheme = Preset::StandardWebhooks.scheme();
     let pk = Secret::parse(scheme.secret_format(), "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").unwrap();

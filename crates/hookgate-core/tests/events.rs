@@ -1,11 +1,11 @@
-//! The typed event models of the five providers of `shared/seeds/`: every event type each
+//! The typed event models of the five providers Prime Bot, Promptha, Pollybot, TwaBot and SendPilot: every event type each
 //! document lists deserialises into its own variant, and a type the document does not list (a
 //! provider's new event) arrives as `Unknown` with its data kept, never as an error.
 
 use hookgate_core::providers::{pollybot, primebot, promptha, sendpilot, twabot};
 use serde_json::json;
 
-/// The event types each document lists (`shared/seeds/000`–`004`).
+/// The event types each document lists (each provider's webhook documentation, listed in `docs/providers.md`).
 const PRIMEBOT: &[&str] = &[
     "ping",
     "message.received",

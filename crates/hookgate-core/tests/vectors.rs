@@ -17,7 +17,7 @@ fn check(preset: Preset, secret: &str, headers: &[(&str, &str)], body: &str, now
     Verifier::for_preset(preset, &[secret]).unwrap().verify(headers, body.as_bytes(), at(now)).unwrap()
 }
 
-// Source: shared/VECTORS.md, Standard Webhooks reference libraries (libraries/rust/src/lib.rs).
+// Source: Standard Webhooks reference libraries (libraries/rust/src/lib.rs).
 const SW_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 const SW_ID: &str = "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk";
 const SW_BODY: &str = r#"{"email":"test@example.com","username":"test_user"}"#;
@@ -43,7 +43,7 @@ fn standard_webhooks_multi_signature_and_unknown_versions() {
         let h = [("webhook-id", SW_ID), ("webhook-timestamp", "1649367553"), ("webhook-signature", sig)];
         verifier.verify(&h, SW_BODY.as_bytes(), at(1649367553)).map(|_| ())
     };
-    // Source: shared/VECTORS.md — these must not verify on their own.
+    // Source: the same reference tests: these must not verify on their own.
     let bad1 = "v1,tFtCZ5RDCPxzWQRWXWPgrCgE2frDBe9gjpbWQxnVfsQ=";
     let bad2 = "v1,Mm7xgUVICxZfQ3bgf0h0Dof65L/IFx+PnZvnDWPCX6Q=";
     let good = "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=";
@@ -56,7 +56,7 @@ fn standard_webhooks_multi_signature_and_unknown_versions() {
     assert!(with(&format!("{v2} {good}")).is_ok());
 }
 
-// Source: shared/VECTORS.md, Standard Webhooks spec example header and Svix's server tests.
+// Source: Standard Webhooks spec example header and Svix's server tests.
 #[test]
 fn standard_webhooks_v1a_ed25519() {
     let h = [
@@ -91,7 +91,7 @@ fn svix() {
     check(Preset::Svix, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &h, r#"{"test": 2432232314}"#, 1614265330);
 }
 
-// Source: shared/VECTORS.md, GitHub docs "Validating webhook deliveries".
+// Source: GitHub docs "Validating webhook deliveries".
 #[test]
 fn github() {
     let h = [
@@ -113,7 +113,7 @@ fn github() {
     check(Preset::Github, "It's a Secret to Everybody", &h2, "Hello, World!", 1);
 }
 
-// Source: shared/VECTORS.md, Slack docs "Verifying requests from Slack".
+// Source: Slack docs "Verifying requests from Slack".
 #[test]
 fn slack() {
     let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
@@ -157,7 +157,7 @@ fn shopify() {
     assert_eq!((v.delivery_id(), v.event_type()), ("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", Some("orders/create")));
 }
 
-// Source: computed with Python following the document's PHP/Node/Python samples (shared/seeds/000).
+// Source: computed with Python following the document's PHP/Node/Python samples (Prime Bot's "Webhooks" document).
 #[test]
 fn primebot() {
     let body = r#"{"id":"evt_01H8Q3","type":"message.received","created_at":"2026-04-21T16:02:41Z","data":{"campaign_id":1,"sender_id":904,"telegram_message_id":"1827361231","body":"what's the pricing like?"}}"#;
@@ -177,7 +177,7 @@ fn primebot() {
     assert_eq!(err.kind(), VerifyErrorKind::Stale);
 }
 
-// Source: computed with Python following the document's Node sample (shared/seeds/001).
+// Source: computed with Python following the document's Node sample (Promptha's "Webhook Implementation Guide").
 #[test]
 fn promptha() {
     let body = r#"{"event":"fabric.completed","data":{"eventId":"evt_p_1","executionId":"exec_1","result":{"output":"ok"}},"timestamp":1700000000}"#;
@@ -189,7 +189,7 @@ fn promptha() {
     assert_eq!((v.delivery_id(), v.event_type()), ("evt_p_1", Some("fabric.completed")));
 }
 
-// Source: computed with Python following the document's samples (shared/seeds/002).
+// Source: computed with Python following the document's samples (Pollybot's webhook documentation).
 #[test]
 fn pollybot() {
     let body = r#"{"event":"LEAD_CREATED","timestamp":1699123456,"data":{"id":"clp123abc456","name":"John Doe"},"chatbotId":"clp123chatbot456"}"#;
@@ -205,7 +205,7 @@ fn pollybot() {
     }
 }
 
-// Source: computed with Python following the document's PHP sample (raw body) (shared/seeds/003).
+// Source: computed with Python following the document's PHP sample (raw body) (TwaBot's "TwaBot Webhooks" document).
 #[test]
 fn twabot() {
     let body = r#"{"event":"message.received","timestamp":"2026-04-02T10:30:45.000Z","data":{"message_id":"wamid.HBgMOTE5","from":"919876543210","conversation_id":1234,"business_id":56}}"#;
@@ -217,7 +217,7 @@ fn twabot() {
     );
 }
 
-// Source: computed with Python following the document's Node sample (shared/seeds/004).
+// Source: computed with Python following the document's Node sample (SendPilot's webhook guide).
 #[test]
 fn sendpilot() {
     let body = r#"{"eventId":"evt_sp_1","eventType":"message.received","data":{"leadId":"l1"}}"#;
@@ -226,7 +226,7 @@ fn sendpilot() {
     assert_eq!((v.delivery_id(), v.event_type()), ("evt_sp_1", Some("message.received")));
 }
 
-// Source: shared/VECTORS.md, RFC 4231 test case 2 — the HMAC under every preset is the standard one.
+// Source: RFC 4231 test case 2 — the HMAC under every preset is the standard one.
 #[test]
 fn rfc4231_case_2_through_a_custom_scheme() {
     let scheme = hookgate_core::Scheme::builder("rfc4231").signature_header("x-sig").build().unwrap();

@@ -6,9 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::http::Request;
-use hookgate_core::{Endpoint, EventReceiver, Preset, Secret, SignOptions, Verifier};
+use hookgate_core::{Endpoint, EventReceiver, Preset, TestRequest, Verifier};
 use hookgate_redis::RedisStore;
 use hookgate_tower::QuickAck;
 use tower::ServiceExt;
@@ -36,21 +34,10 @@ fn unique(prefix: &str) -> String {
 
 const SECRET: &str = "redis-test-secret";
 
-fn request(id: &str) -> Request<Body> {
-    let body = format!(r#"{{"delivery":"{id}"}}"#);
-    let h = Preset::Github
-        .scheme()
-        .sign(
-            &Secret::hmac(SECRET).unwrap(),
-            body.as_bytes(),
-            &SignOptions { id: Some(id), event_type: Some("push"), ..Default::default() },
-        )
-        .unwrap();
-    let mut r = Request::post("/hooks");
-    for (k, v) in h {
-        r = r.header(k, v);
-    }
-    r.body(Body::from(body)).unwrap()
+fn request(id: &str) -> http::Request<http_body_util::Full<bytes::Bytes>> {
+    let req =
+        TestRequest::signed(Preset::Github, SECRET, format!(r#"{{"delivery":"{id}"}}"#)).id(id).event_type("push");
+    hookgate_tower::http_request("/hooks", &req)
 }
 
 fn app(store: RedisStore, namespace: &str, cap: usize) -> (axum::Router, EventReceiver) {
@@ -85,7 +72,7 @@ async fn post_tcp(addr: std::net::SocketAddr, id: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let req = request(id);
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let body = axum::body::to_bytes(axum::body::Body::new(body), 1 << 20).await.unwrap();
     let mut head =
         format!("POST /hooks HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n", body.len());
     for (k, v) in &parts.headers {

@@ -1,4 +1,4 @@
-//! Every row of CONTRACT §1 through the tower adapter, for every preset, in both modes.
+//! Every row of the response table (`docs/behaviour.md`) through the tower adapter, for every preset, in both modes.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::post;
 use bytes::Bytes;
-use hookgate_core::{Endpoint, ManualClock, Preset, Secret, SignOptions, Verifier};
+use hookgate_core::{Endpoint, ManualClock, Preset, TestRequest, Verifier};
 use hookgate_tower::{QuickAck, RawWebhook, Webhook, WebhookLayer, WebhookMeta};
 use tower::ServiceExt;
 
@@ -26,24 +26,9 @@ fn secret_for(p: Preset) -> &'static str {
     }
 }
 
-fn body_for(id: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}}}}"#
-    )
-}
-
 fn signed(p: Preset, id: &str, ts: i64) -> Request<Body> {
-    let body = body_for(id);
-    let scheme = p.scheme();
-    let s = Secret::parse(scheme.secret_format(), secret_for(p)).unwrap();
-    let headers = scheme
-        .sign(&s, body.as_bytes(), &SignOptions { id: Some(id), timestamp: Some(ts), event_type: Some("e") })
-        .unwrap();
-    let mut req = Request::post("/hooks").header("content-type", "application/json");
-    for (k, v) in headers {
-        req = req.header(k, v);
-    }
-    req.body(Body::from(body)).unwrap()
+    let req = TestRequest::delivery(p, secret_for(p), id).timestamp(ts).header("content-type", "application/json");
+    hookgate_tower::http_request("/hooks", &req).map(Body::new)
 }
 
 fn endpoint(p: Preset, clock: &ManualClock) -> Endpoint {
@@ -97,9 +82,9 @@ async fn every_preset_every_row_handler_mode() {
         assert_eq!(calls.load(Ordering::SeqCst), 1, "{p}");
 
         // invalid signature: the body was changed
-        let req = signed(p, "d2", ts);
-        let (parts, _) = req.into_parts();
-        let tampered = Request::from_parts(parts, Body::from(body_for("d2").replace("\"e\"", "\"E\"")));
+        let req = TestRequest::delivery(p, secret_for(p), "d2").timestamp(ts);
+        let body = String::from_utf8_lossy(req.bytes()).replace("\"e\"", "\"E\"");
+        let tampered = hookgate_tower::http_request("/hooks", &req.tampered(body)).map(Body::new);
         assert_eq!(status_of(&app, tampered).await.0, StatusCode::UNAUTHORIZED, "{p}");
 
         // signature missing
@@ -298,9 +283,8 @@ async fn typed_and_raw_extractors_and_missing_layer() {
         )
         .layer(WebhookLayer::new(endpoint(Preset::Twabot, &clock)));
     let body = r#"{"event":"message.received","timestamp":"2026-04-02T10:30:45.000Z","data":{"message_id":"wamid.1","text":"hi"}}"#;
-    let s = Secret::hmac(secret_for(Preset::Twabot)).unwrap();
-    let h = Preset::Twabot.scheme().sign(&s, body.as_bytes(), &SignOptions::default()).unwrap();
-    let req = Request::post("/hooks").header(&h[0].0, &h[0].1).body(Body::from(body)).unwrap();
+    let signed_body = |body: &str| TestRequest::signed(Preset::Twabot, secret_for(Preset::Twabot), body.to_owned());
+    let req = hookgate_tower::http_request("/hooks", &signed_body(body));
     let res = typed.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let text = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
@@ -308,8 +292,8 @@ async fn typed_and_raw_extractors_and_missing_layer() {
 
     // A verified body that is not the expected type: 422, and the claim is released.
     let bad = r#"{"no_event_field":true}"#;
-    let h = Preset::Twabot.scheme().sign(&s, bad.as_bytes(), &SignOptions::default()).unwrap();
-    let req = || Request::post("/hooks").header(&h[0].0, &h[0].1).body(Body::from(bad)).unwrap();
+    let bad = signed_body(bad);
+    let req = || hookgate_tower::http_request("/hooks", &bad);
     assert_eq!(typed.clone().oneshot(req()).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(typed.clone().oneshot(req()).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -373,7 +357,8 @@ async fn split_bodies_and_many_headers_verify_exactly() {
                 "f".parse().unwrap(),
             );
         }
-        let body = Bytes::from(body_for(&id));
+        let body =
+            TestRequest::delivery(Preset::StandardWebhooks, secret_for(Preset::StandardWebhooks), &id).bytes().clone();
         let step = body.len().div_ceil(frames);
         let chunks: Vec<Bytes> = body.chunks(step).map(Bytes::copy_from_slice).collect();
         let body_frames = Chunks { chunks: chunks.into_iter(), read: Arc::default() };

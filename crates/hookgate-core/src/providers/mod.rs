@@ -1,5 +1,5 @@
 //! Provider presets: one file per provider, each stating exactly what is signed, how, and where
-//! the delivery id, event type and timestamp come from (`../shared/CONTRACT.md` §2 and §3).
+//! the delivery id, event type and timestamp come from (the table in `docs/providers.md`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! Pollybot (chatbot leads), from its webhook document (`shared/seeds/002_*`).
+//! Pollybot (chatbot leads), following Pollybot's public webhook documentation ("Lead Management", v1.0).
 //!
 //! - Signed content: the raw body. `X-Webhook-Signature: sha256=<hex HMAC-SHA256>`, secret as raw
 //!   bytes (Pollybot's secrets look like `whsec_...` but are *not* base64-decoded: the document's

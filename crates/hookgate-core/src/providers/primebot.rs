@@ -1,4 +1,4 @@
-//! Prime Bot (Telegram campaigns), from its "Webhooks" document (`shared/seeds/000_*`).
+//! Prime Bot (Telegram campaigns), following Prime Bot's public webhook documentation, "Webhooks".
 //!
 //! - Signed content: the raw, unparsed body. `X-PrimeBot-Signature: sha256=<hex HMAC-SHA256>`,
 //!   keyed with the signing secret as raw bytes.

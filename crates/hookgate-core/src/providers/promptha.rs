@@ -1,4 +1,4 @@
-//! Promptha (AI generation), from its "Webhook Implementation Guide" (`shared/seeds/001_*`).
+//! Promptha (AI generation), following Promptha's public "Webhook Implementation Guide".
 //!
 //! - Signed content: `{x-promptha-timestamp}.{payload}`, HMAC-SHA256 with the webhook secret as
 //!   raw bytes, bare lowercase hex in `x-promptha-signature`.

@@ -1,4 +1,4 @@
-//! SendPilot (outreach), from its webhook guide (`shared/seeds/004_*`).
+//! SendPilot (outreach), following SendPilot's public webhook guide ("Creating a Webhook Subscription").
 //!
 //! - `Webhook-Signature: t=<unix>,s=<hex>`; signed content `{t}.{raw body}`, HMAC-SHA256 with the
 //!   webhook secret as raw bytes. Several `s=` entries are all checked (the document keeps old and

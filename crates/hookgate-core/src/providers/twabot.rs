@@ -1,4 +1,4 @@
-//! TwaBot (WhatsApp), from its webhook document (`shared/seeds/003_*`).
+//! TwaBot (WhatsApp), following TwaBot's public "TwaBot Webhooks" documentation.
 //!
 //! - Signed content: the payload; `X-TwaBot-Signature: <hex HMAC-SHA256>` (bare hex), secret as
 //!   raw bytes.
