@@ -42,7 +42,7 @@
 //!
 //! ## Features
 //! - `axum` (default): the extractors [`Webhook`], [`RawWebhook`], [`WebhookMeta`].
-//! - `test-util`: signed test requests ([`TestRequest`], [`http_request`]).
+//! - `test-util`: signed test requests (`TestRequest`, `http_request`).
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 

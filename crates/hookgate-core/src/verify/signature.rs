@@ -14,6 +14,9 @@ pub const MAX_SIGNATURES: usize = 8;
 /// The length of an HMAC-SHA256 tag.
 const HMAC_LEN: usize = 32;
 
+/// The longest signature decoded (an Ed25519 signature).
+const MAX_LEN: usize = 64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Alg {
     Hmac,
@@ -40,7 +43,7 @@ pub(crate) struct SignatureHeader<'h> {
 /// The header's signatures, decoded.
 #[derive(Debug)]
 pub(crate) struct Signatures {
-    hmac: Vec<Vec<u8>>,
+    hmac: Vec<[u8; HMAC_LEN]>,
     ed25519: Vec<Signature>,
 }
 
@@ -114,25 +117,38 @@ impl<'h> SignatureHeader<'h> {
     pub(crate) fn decode(&self) -> Result<Signatures, VerifyError> {
         let mut out = Signatures { hmac: Vec::new(), ed25519: Vec::new() };
         for w in &self.written {
-            let bytes = match w.encoding {
-                Encoding::Hex => hex::decode(w.text).ok(),
-                Encoding::Base64 => BASE64_LENIENT.decode(w.text).ok(),
-            };
             let bad = || malformed_signature(self.name, w.encoding);
-            match (w.alg, bytes) {
-                (Alg::Hmac, Some(b)) if b.len() == HMAC_LEN => out.hmac.push(b),
-                (Alg::Ed25519, Some(b)) => out.ed25519.push(Signature::from_slice(&b).map_err(|_| bad())?),
-                _ => return Err(bad()),
+            match w.alg {
+                Alg::Hmac => out.hmac.push(decode(w, [0; HMAC_LEN]).ok_or_else(bad)?),
+                Alg::Ed25519 => out.ed25519.push(Signature::from_bytes(&decode(w, [0; MAX_LEN]).ok_or_else(bad)?)),
             }
         }
         Ok(out)
     }
 }
 
+/// Decodes `w` into exactly `N` bytes, or `None` when it is not of its encoding or length.
+fn decode<const N: usize>(w: &Written<'_>, mut out: [u8; N]) -> Option<[u8; N]> {
+    match w.encoding {
+        Encoding::Hex => hex::decode_to_slice(w.text, &mut out).ok()?,
+        Encoding::Base64 => {
+            // Padding is optional: the text of N bytes is N.div_ceil(3) * 4 characters at most,
+            // and the decoder needs room for a whole last group.
+            if w.text.len() > N.div_ceil(3) * 4 {
+                return None;
+            }
+            let mut buf = [0u8; MAX_LEN + 3];
+            let n = BASE64_LENIENT.decode_slice(w.text, &mut buf).ok()?;
+            out = buf[..n].try_into().ok()?;
+        }
+    }
+    Some(out)
+}
+
 impl Signatures {
     /// Whether `tag` is one of the HMAC signatures; every one is compared in constant time.
     pub(crate) fn has_hmac(&self, tag: &[u8]) -> bool {
-        let matched = self.hmac.iter().fold(Choice::from(0), |acc, s| acc | s.as_slice().ct_eq(tag));
+        let matched = self.hmac.iter().fold(Choice::from(0), |acc, s| acc | s[..].ct_eq(tag));
         bool::from(matched)
     }
 
@@ -200,7 +216,7 @@ mod tests {
 
     #[test]
     fn compares_every_byte() {
-        let sigs = Signatures { hmac: vec![vec![7; 32]], ed25519: Vec::new() };
+        let sigs = Signatures { hmac: vec![[7; 32]], ed25519: Vec::new() };
         assert!(sigs.has_hmac(&[7; 32]));
         for i in 0..32 {
             let mut tag = [7u8; 32];
