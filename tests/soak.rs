@@ -241,7 +241,13 @@ impl OwnRedis {
             Ok(c) => c,
             Err(_) if support::ci() => panic!("redis-server is not installed but CI=true"),
             Err(_) => {
-                eprintln!("skipping: no redis-server binary to start and restart");
+                {
+                    use std::io::Write as _;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED the Redis soak: no redis-server binary to start and restart"
+                    );
+                }
                 return None;
             }
         });

@@ -105,7 +105,7 @@ fn cases(payload: &'static str, size: usize) -> Vec<Case> {
             Box::new(move || {
                 let hdrs = HttpHeaders(black_box(&h));
                 let ok = v.authenticate(&hdrs, black_box(&b), SystemTime::now()).unwrap();
-                black_box(ok.secret_index());
+                black_box(ok);
             }),
         ));
     }

@@ -180,3 +180,69 @@ async fn chunked_bodies_are_read_exactly_and_limited() {
     let res = test::call_service(&app, chunked(req, body.as_bytes(), 5)).await;
     assert_eq!(res.status(), 413);
 }
+
+/// The endpoint built once outside `HttpServer::new` and cloned into every worker's app, as the
+/// README shows: 20 sends of one delivery over 4 connections reach the handler once, whichever
+/// worker serves them. (`test` is actix-web's module here: the attribute is named in full.)
+#[::core::prelude::v1::test]
+fn one_endpoint_shared_by_several_workers_keeps_duplicates_duplicates() {
+    use std::io::{Read as _, Write as _};
+
+    let runs = Arc::new(AtomicUsize::new(0));
+    let endpoint = endpoint(Preset::Github);
+    let req = TestRequest::signed(Preset::Github, SECRET, "{}").id("shared-by-workers").event_type("push");
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let r = Arc::clone(&runs);
+    let server = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                let r = Arc::clone(&r);
+                App::new().service(web::resource("/hooks").wrap(WebhookMiddleware::new(endpoint.clone())).route(
+                    web::post().to(move || {
+                        r.fetch_add(1, Ordering::SeqCst);
+                        async { HttpResponse::Ok().finish() }
+                    }),
+                ))
+            })
+            .workers(4)
+            .bind(("127.0.0.1", 0))
+            .unwrap();
+            addr_tx.send(server.addrs()[0]).unwrap();
+            let server = server.run();
+            let handle = server.handle();
+            actix_web::rt::spawn(async move {
+                actix_web::rt::time::sleep(std::time::Duration::from_secs(10)).await;
+                handle.stop(false).await;
+            });
+            server.await.unwrap();
+        })
+    });
+    let addr = addr_rx.recv().unwrap();
+    let mut head = "POST /hooks HTTP/1.1\r\nhost: test\r\ncontent-length: 2\r\n".to_owned();
+    for (k, v) in req.headers() {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let request = format!("{head}\r\n{{}}");
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let request = request.clone();
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for _ in 0..5 {
+                    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+                    conn.write_all(request.as_bytes()).unwrap();
+                    conn.write_all(b"").unwrap();
+                    let mut answer = [0u8; 12];
+                    conn.read_exact(&mut answer).unwrap();
+                    statuses.push(String::from_utf8_lossy(&answer[9..12]).into_owned());
+                }
+                statuses
+            })
+        })
+        .collect();
+    let statuses: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    assert_eq!(statuses.len(), 20);
+    assert!(statuses.iter().all(|s| s == "200" || s == "409"), "{statuses:?}");
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once for 20 sends: {statuses:?}");
+    drop(server);
+}

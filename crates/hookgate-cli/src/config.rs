@@ -107,8 +107,21 @@ pub(crate) fn endpoint(
     })
 }
 
+/// Where `serve` listens unless told otherwise.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// `host:port`, the host an IP address or a name (`localhost:8080`), resolved now.
 fn listen(addr: &str) -> anyhow::Result<SocketAddr> {
-    addr.parse().map_err(|_| anyhow!("`{addr}` is not an address like 127.0.0.1:8080"))
+    use std::net::ToSocketAddrs as _;
+    let bad = || anyhow!("`{addr}` is not an address like 127.0.0.1:8080 or localhost:8080");
+    if let Ok(a) = addr.parse() {
+        return Ok(a);
+    }
+    if addr.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err()) {
+        return Err(bad());
+    }
+    let mut all = addr.to_socket_addrs().map_err(|e| anyhow!("`{addr}`: cannot resolve the host: {e}"))?;
+    all.next().ok_or_else(bad)
 }
 
 pub(crate) fn from_flags(
@@ -137,7 +150,7 @@ pub(crate) fn from_file(file: &Path, listen_flag: Option<&str>) -> anyhow::Resul
 pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> anyhow::Result<ServeConfig> {
     let cfg: FileConfig = toml::from_str(text).map_err(|e| anyhow!("{name}: {}", e.to_string().trim_end()))?;
     let in_file = |key: String, e: anyhow::Error| anyhow!("{name}: {key}: {e:#}");
-    let listen_text = listen_flag.map(str::to_owned).or(cfg.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listen_text = listen_flag.map(str::to_owned).or(cfg.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
     let listen = listen(&listen_text).map_err(|e| in_file("listen".into(), e))?;
     let max_body = cfg.max_body_bytes.unwrap_or(1_048_576);
     let (mut ttl, mut capacity) = (Duration::from_secs(86_400), 1_000_000);
@@ -195,4 +208,77 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
         None => StoreSpec::Memory { capacity },
     };
     Ok(ServeConfig { listen, endpoints, ttl, store })
+}
+
+/// What `hookgate config example` prints: every key, with its default, valid as it is.
+pub(crate) const EXAMPLE: &str = r#"# hookgate.toml: what `hookgate serve --config hookgate.toml` runs.
+# Every key is shown with its default; all but `[[endpoints]]` may be left out.
+
+# Where to listen, host:port. `--listen` overrides it.
+listen = "127.0.0.1:8080"
+
+# Largest body accepted, in bytes, for every endpoint that does not set its own (413 beyond).
+max_body_bytes = 1048576
+
+# Where processed deliveries are remembered, so a retry is answered 200 and not processed again.
+[store]
+kind = "memory"          # "memory" (one process, forgotten at restart) or "redis" (shared by replicas)
+ttl_secs = 86400         # how long a processed delivery is remembered (24 h)
+capacity = 1000000       # memory store only: the most deliveries remembered at once
+# url = "redis://127.0.0.1:6379/0"   # required with kind = "redis"
+
+# One table per endpoint. `path` is the URL path and the dedupe namespace.
+[[endpoints]]
+path = "/webhooks/github"
+provider = "github"      # a preset name: `hookgate providers` lists them
+secrets = ["replace-with-your-github-secret"]   # `env:NAME` reads the variable NAME at start-up
+tolerance_secs = 300     # replay window, seconds, past and future
+# max_body_bytes = 1048576
+
+[[endpoints]]
+path = "/webhooks/stripe"
+provider = "stripe"
+# Several secrets during a rotation: any of them verifies. "env:STRIPE_WEBHOOK_SECRET" would read
+# one from the environment instead.
+secrets = ["whsec_replace-with-your-new-secret", "whsec_replace-with-your-old-secret"]
+
+[[endpoints]]
+path = "/webhooks/svix"
+provider = "svix"
+secrets = ["whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"]   # Svix and Standard Webhooks: whsec_ + base64
+max_body_bytes = 262144
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_valid_and_shows_every_key() {
+        let cfg = from_toml("example", EXAMPLE, None).unwrap();
+        assert_eq!(cfg.endpoints.len(), 3);
+        assert_eq!(cfg.listen.to_string(), DEFAULT_LISTEN);
+        for key in [
+            "listen",
+            "max_body_bytes",
+            "kind",
+            "ttl_secs",
+            "capacity",
+            "url",
+            "path",
+            "provider",
+            "secrets",
+            "tolerance_secs",
+        ] {
+            assert!(EXAMPLE.contains(&format!("{key} =")), "{key}");
+        }
+    }
+
+    #[test]
+    fn listen_takes_host_names() {
+        assert_eq!(listen("localhost:8080").unwrap().port(), 8080);
+        assert!(listen("localhost:8080").unwrap().ip().is_loopback());
+        assert!(listen("nowhere").is_err());
+        assert!(listen("localhost:http").is_err());
+    }
 }

@@ -25,6 +25,8 @@ enum Command {
     #[command(after_help = "Examples:\n  hookgate serve --provider github --secret s3cret\n  \
         hookgate serve --provider stripe --secret whsec_new --secret whsec_old --listen 0.0.0.0:9000 --path /stripe\n  \
         hookgate serve --config hookgate.toml\n\n\
+        The config file (several endpoints, a Redis store): docs/config.md in the repository;\n\
+        `hookgate config example > hookgate.toml` writes a complete, commented one.\n\
         Deliveries go to stdout (one JSON object per line), logs and refusal reasons to stderr.\n\
         Ctrl-C / SIGTERM stops accepting, prints every acknowledged delivery, and exits 0.")]
     Serve(ServeArgs),
@@ -48,6 +50,18 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// List the provider presets: headers, signed content, encoding, id source.
     Providers,
+    /// Help with `hookgate.toml`.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a complete, commented `hookgate.toml` (every key, with its default).
+    #[command(
+        after_help = "Example:\n  hookgate config example > hookgate.toml && hookgate serve --config hookgate.toml"
+    )]
+    Example,
 }
 
 #[derive(Args)]
@@ -58,9 +72,10 @@ struct ServeArgs {
     /// Signing secret; repeat for rotation. `env:NAME` reads a variable.
     #[arg(long = "secret", required_unless_present = "config", conflicts_with = "config")]
     secrets: Vec<String>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: String,
+    /// Address to listen on, `host:port` (default 127.0.0.1:8080; with --config, overrides the
+    /// file's `listen`).
+    #[arg(long)]
+    listen: Option<String>,
     /// URL path of the endpoint.
     #[arg(long, default_value = "/webhooks", conflicts_with = "config")]
     path: String,
@@ -68,9 +83,10 @@ struct ServeArgs {
     #[arg(long, default_value_t = 300, conflicts_with = "config")]
     tolerance_secs: u64,
     /// Largest body accepted (413 beyond).
-    #[arg(long, default_value_t = 1_048_576)]
+    #[arg(long, default_value_t = 1_048_576, conflicts_with = "config")]
     max_body_bytes: usize,
-    /// Several endpoints from a TOML file instead of the flags above.
+    /// Several endpoints and a store from a TOML file instead of the flags above (the format:
+    /// docs/config.md; `hookgate config example` prints a complete file).
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -106,6 +122,10 @@ fn main() -> ExitCode {
         Command::Verify(a) => verify::main(a),
         Command::Providers => {
             providers::print();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Example) => {
+            print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
     };

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{anyhow, bail};
 use bytes::Bytes;
 use clap::Args;
 use hookgate_core::{Preset, Scheme, Secret, SignOptions};
@@ -139,128 +139,169 @@ impl Plan {
 
 #[derive(Default)]
 struct Stats {
+    /// Deliveries per HTTP status.
     statuses: BTreeMap<String, usize>,
+    /// Deliveries per reason they got no answer.
+    errors: BTreeMap<String, usize>,
     latencies: Vec<Duration>,
     all_2xx: bool,
 }
 
 pub(crate) fn main(a: SendArgs) -> anyhow::Result<ExitCode> {
     let p = preset(&a.provider)?;
-    let scheme = Arc::new(p.scheme());
-    let secret = Arc::new(secret_for(&scheme, &a.secret)?);
-    let target = Arc::new(parse_url(&a.url)?);
+    let scheme = p.scheme();
+    let secret = secret_for(&scheme, &a.secret)?;
+    let target = parse_url(&a.url)?;
     if a.count == 0 || a.concurrency == 0 {
         bail!("--count and --concurrency must be at least 1");
     }
     if !(0.0..=1.0).contains(&a.duplicates) {
         bail!("--duplicates must be between 0.0 and 1.0");
     }
-    let plan = Arc::new(Plan {
+    let plan = Plan {
         fixed_body: a.body.as_deref().map(crate::read_body).transpose()?,
         event: a.event.clone(),
         id: a.id.clone(),
         prefix: format!("hg-{}-{}", std::process::id(), unix_now()),
         duplicates: a.duplicates,
-    });
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let (stats, elapsed) = rt.block_on(async move {
-        let next = Arc::new(AtomicUsize::new(0));
-        let done = Arc::new(AtomicUsize::new(0));
-        let stats = Arc::new(Mutex::new(Stats { all_2xx: true, ..Default::default() }));
-        let started = Instant::now();
-        let progress = (a.count >= 1000 && std::io::stderr().is_terminal()).then(|| {
-            let (done, count) = (Arc::clone(&done), a.count);
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    let d = done.load(Ordering::Relaxed);
-                    let bar = "#".repeat(d * 30 / count);
-                    eprint!("\r[{bar:<30}] {d}/{count}");
-                }
-            })
-        });
-        let mut workers = Vec::new();
-        for _ in 0..a.concurrency.min(a.count) {
-            let (next, done, stats) = (Arc::clone(&next), Arc::clone(&done), Arc::clone(&stats));
-            let (scheme, secret, target, plan) =
-                (Arc::clone(&scheme), Arc::clone(&secret), Arc::clone(&target), Arc::clone(&plan));
-            let (count, retry) = (a.count, a.retry);
-            workers.push(tokio::spawn(async move {
-                let mut conn: Option<SendRequest<Full<Bytes>>> = None;
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        break;
-                    }
-                    let (id, body) = plan.delivery(i);
-                    let body = Bytes::from(body);
-                    let mut attempt = 0u32;
-                    let (status, latency) = loop {
-                        let opts =
-                            SignOptions { id: Some(&id), timestamp: Some(unix_now()), event_type: Some(&plan.event) };
-                        let headers = scheme.sign(&secret, &body, &opts).expect("the secret can sign");
-                        let t = Instant::now();
-                        let status = post(&mut conn, &target, &headers, body.clone()).await;
-                        let latency = t.elapsed();
-                        let retryable = matches!(status.as_deref(), Ok("503") | Ok("409"));
-                        if retry && retryable && attempt < 5 {
-                            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-                            attempt += 1;
-                            continue;
-                        }
-                        break (status, latency);
-                    };
-                    let mut s = stats.lock().unwrap_or_else(|p| p.into_inner());
-                    let key = status.unwrap_or_else(|e| format!("error: {e}"));
-                    s.all_2xx &= key.starts_with('2');
-                    *s.statuses.entry(key).or_default() += 1;
-                    s.latencies.push(latency);
-                    drop(s);
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            }));
-        }
-        for w in workers {
-            let _ = w.await;
-        }
-        if let Some(p) = progress {
-            p.abort();
-            eprintln!();
-        }
-        let elapsed = started.elapsed();
-        let stats =
-            Arc::try_unwrap(stats).map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())).unwrap_or_default();
-        (stats, elapsed)
-    });
-    let mut lat = stats.latencies;
-    lat.sort();
-    let pct = |q: f64| {
-        lat.get(((lat.len() as f64 * q).ceil() as usize).saturating_sub(1).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
     };
-    println!(
-        "sent {} deliveries to {} in {:.2} s ({:.0} req/s), concurrency {}",
-        lat.len(),
-        a.url,
-        elapsed.as_secs_f64(),
-        lat.len() as f64 / elapsed.as_secs_f64().max(1e-9),
-        a.concurrency
-    );
+    let job = Arc::new(Job { scheme, secret, target, plan, count: a.count, retry: a.retry });
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let (stats, elapsed) = rt.block_on(run(job, a.concurrency));
+    report(&stats, elapsed, &a.url, a.concurrency);
+    Ok(if stats.all_2xx { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// What every worker of one `send` shares.
+struct Job {
+    scheme: Scheme,
+    secret: Secret,
+    target: Target,
+    plan: Plan,
+    count: usize,
+    retry: bool,
+}
+
+/// Sends every delivery of `job` over `concurrency` connections, with a progress bar on a
+/// terminal for long runs.
+async fn run(job: Arc<Job>, concurrency: usize) -> (Stats, Duration) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let stats = Arc::new(Mutex::new(Stats { all_2xx: true, ..Default::default() }));
+    let started = Instant::now();
+    let progress = (job.count >= 1000 && std::io::stderr().is_terminal()).then(|| {
+        let (next, count) = (Arc::clone(&next), job.count);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let d = next.load(Ordering::Relaxed).min(count);
+                eprint!("\r[{:<30}] {d}/{count}", "#".repeat(d * 30 / count));
+            }
+        })
+    });
+    let workers: Vec<_> = (0..concurrency.min(job.count))
+        .map(|_| tokio::spawn(worker(Arc::clone(&job), Arc::clone(&next), Arc::clone(&stats))))
+        .collect();
+    for w in workers {
+        let _ = w.await;
+    }
+    if let Some(p) = progress {
+        p.abort();
+        eprintln!();
+    }
+    let elapsed = started.elapsed();
+    let stats = Arc::try_unwrap(stats).map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())).unwrap_or_default();
+    (stats, elapsed)
+}
+
+/// One connection: takes the next delivery until there are none left.
+async fn worker(job: Arc<Job>, next: Arc<AtomicUsize>, stats: Arc<Mutex<Stats>>) {
+    let mut conn: Option<SendRequest<Full<Bytes>>> = None;
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= job.count {
+            break;
+        }
+        let (id, body) = job.plan.delivery(i);
+        let body = Bytes::from(body);
+        let mut attempt = 0u32;
+        let (status, latency) = loop {
+            let opts = SignOptions { id: Some(&id), timestamp: Some(unix_now()), event_type: Some(&job.plan.event) };
+            let headers = job.scheme.sign(&job.secret, &body, &opts).expect("the secret can sign");
+            let t = Instant::now();
+            let status = post(&mut conn, &job.target, &headers, body.clone()).await;
+            let latency = t.elapsed();
+            let retryable = matches!(status.as_deref(), Ok("503") | Ok("409"));
+            if job.retry && retryable && attempt < 5 {
+                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                attempt += 1;
+                continue;
+            }
+            break (status, latency);
+        };
+        let mut s = stats.lock().unwrap_or_else(|p| p.into_inner());
+        match status {
+            Ok(status) => {
+                s.all_2xx &= status.starts_with('2');
+                *s.statuses.entry(status).or_default() += 1;
+                s.latencies.push(latency);
+            }
+            Err(e) => {
+                s.all_2xx = false;
+                *s.errors.entry(e).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// `1 delivery`, `2 deliveries`.
+fn deliveries(n: usize) -> String {
+    if n == 1 { "1 delivery".into() } else { format!("{n} deliveries") }
+}
+
+/// The summary: a headline that says how many were delivered (answered 2xx) and, when none
+/// were, why; then the statuses and the latency.
+fn report(stats: &Stats, elapsed: Duration, url: &str, concurrency: usize) {
+    let answered: usize = stats.statuses.values().sum();
+    let failed: usize = stats.errors.values().sum();
+    let delivered: usize = stats.statuses.iter().filter(|(s, _)| s.starts_with('2')).map(|(_, n)| n).sum();
+    let total = answered + failed;
+    if answered == 0 {
+        let why = stats.errors.keys().next().map(String::as_str).unwrap_or("nothing sent");
+        println!("0 of {total} delivered: {why}");
+    } else {
+        println!(
+            "delivered {delivered} of {} to {url} in {:.2} s ({:.0} req/s), concurrency {concurrency}",
+            deliveries(total),
+            elapsed.as_secs_f64(),
+            answered as f64 / elapsed.as_secs_f64().max(1e-9),
+        );
+    }
     println!("status  count");
     for (status, n) in &stats.statuses {
         println!("{status:<7} {n}");
     }
-    println!("latency p50 {:.2} ms, p99 {:.2} ms", pct(0.50).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
-    Ok(if stats.all_2xx { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    for (error, n) in &stats.errors {
+        println!("error   {n} ({error})");
+    }
+    let mut lat = stats.latencies.clone();
+    lat.sort();
+    if !lat.is_empty() {
+        let pct = |q: f64| lat[((lat.len() as f64 * q).ceil() as usize).clamp(1, lat.len()) - 1];
+        println!("latency p50 {:.2} ms, p99 {:.2} ms", pct(0.50).as_secs_f64() * 1e3, pct(0.99).as_secs_f64() * 1e3);
+    }
 }
 
-async fn connect(t: &Target) -> anyhow::Result<SendRequest<Full<Bytes>>> {
-    let stream = tokio::net::TcpStream::connect((t.host.as_str(), t.port))
-        .await
-        .with_context(|| format!("connecting to {}:{}", t.host, t.port))?;
+async fn connect(t: &Target) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = tokio::net::TcpStream::connect((t.host.as_str(), t.port)).await.map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+            _ => format!("cannot connect: {e}"),
+        };
+        format!("{why} ({}:{})", t.host, t.port)
+    })?;
     let _ = stream.set_nodelay(true);
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -273,23 +314,24 @@ async fn post(
     t: &Target,
     headers: &[(String, String)],
     body: Bytes,
-) -> anyhow::Result<String> {
+) -> Result<String, String> {
     if conn.as_ref().is_none_or(|c| c.is_closed()) {
         *conn = Some(connect(t).await?);
     }
     let sender = conn.as_mut().expect("connected");
-    sender.ready().await.context("connection")?;
+    sender.ready().await.map_err(|e| format!("connection closed: {e}"))?;
     let mut req = Request::post(&t.path)
         .header("host", format!("{}:{}", t.host, t.port))
         .header("content-type", "application/json");
     for (k, v) in headers {
         req = req.header(k, v);
     }
-    let res = match sender.send_request(req.body(Full::new(body))?).await {
+    let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
+    let res = match sender.send_request(req).await {
         Ok(r) => r,
         Err(e) => {
             *conn = None;
-            return Err(anyhow!("{e}"));
+            return Err(e.to_string());
         }
     };
     let status = res.status().as_u16().to_string();

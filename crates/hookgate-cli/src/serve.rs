@@ -15,15 +15,12 @@ use crate::config::{self, ServeConfig, StoreSpec};
 
 pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let cfg = match &a.config {
-        Some(file) => {
-            // --listen given explicitly overrides the file's.
-            let explicit = (a.listen != "127.0.0.1:8080").then_some(a.listen.as_str());
-            config::from_file(file, explicit)?
-        }
+        // --listen, when given, overrides the file's.
+        Some(file) => config::from_file(file, a.listen.as_deref())?,
         None => config::from_flags(
             a.provider.as_deref().unwrap_or_default(),
             &a.secrets,
-            &a.listen,
+            a.listen.as_deref().unwrap_or(config::DEFAULT_LISTEN),
             &a.path,
             a.tolerance_secs,
             a.max_body_bytes,
@@ -85,6 +82,13 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
             BoxedStore::new(redis)
         }
     };
+    // Bound first: a port in use is reported before any endpoint is said to be ready.
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            anyhow::anyhow!("cannot listen on {}: the address is already in use", cfg.listen)
+        }
+        _ => anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen),
+    })?;
     let (tx, mut rx) = hookgate_core::channel(4096);
     let mut app = Router::new();
     for e in cfg.endpoints {
@@ -112,8 +116,6 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         n
     });
 
-    let listener =
-        tokio::net::TcpListener::bind(cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let started = SystemTime::now();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server")?;

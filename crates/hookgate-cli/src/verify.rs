@@ -33,13 +33,16 @@ pub(crate) struct VerifyArgs {
 
 pub(crate) fn main(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let preset = Preset::from_name(&a.provider).map_err(|e| anyhow!("--provider: {e}"))?;
+    // One `--header` may hold several lines, as `hookgate sign` prints them.
     let headers = a
         .headers
         .iter()
-        .map(|h| {
-            h.split_once(':')
+        .flat_map(|h| h.lines())
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            line.split_once(':')
                 .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .ok_or_else(|| anyhow!("--header `{h}`: expected `Name: value`"))
+                .ok_or_else(|| anyhow!("--header `{line}`: expected `Name: value`"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let body = crate::read_body(&a.body)?;
@@ -158,23 +161,31 @@ impl Formatter for PythonStyle {
     }
 }
 
-fn reencodings(body: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
-    let mut v: Vec<(&'static str, Vec<u8>)> = Vec::new();
+/// The bodies the sender may have signed when `body` is a changed copy: with or without a
+/// trailing newline, and the JSON re-encoded (compact, pretty, Python-style), each with and
+/// without a trailing newline (`echo` adds one).
+fn reencodings(body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = Vec::new();
     if body.ends_with(b"\n") {
-        v.push(("without its trailing newline", body.trim_ascii_end().to_vec()));
+        v.push(("without its trailing newline".into(), body.trim_ascii_end().to_vec()));
     } else {
-        v.push(("with a trailing newline", [body, b"\n"].concat()));
+        v.push(("with a trailing newline".into(), [body, b"\n"].concat()));
     }
     if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        let mut encoded: Vec<(&str, Vec<u8>)> = Vec::new();
         if let Ok(c) = serde_json::to_vec(&json) {
-            v.push(("re-encoded as compact JSON (e.g. JSON.stringify of the parsed body)", c));
+            encoded.push(("re-encoded as compact JSON (e.g. JSON.stringify of the parsed body)", c));
         }
         if let Ok(p) = serde_json::to_vec_pretty(&json) {
-            v.push(("re-encoded as pretty JSON (2-space indent)", p));
+            encoded.push(("re-encoded as pretty JSON (2-space indent)", p));
         }
         let mut py = Vec::new();
         if json.serialize(&mut serde_json::Serializer::with_formatter(&mut py, PythonStyle)).is_ok() {
-            v.push(("re-encoded with Python json.dumps separators (\", \" and \": \")", py));
+            encoded.push(("re-encoded with Python json.dumps separators (\", \" and \": \")", py));
+        }
+        for (what, bytes) in encoded {
+            v.push((format!("{what}, with a trailing newline"), [&bytes[..], b"\n"].concat()));
+            v.push((what.to_owned(), bytes));
         }
     }
     v.retain(|(_, b)| b != body);

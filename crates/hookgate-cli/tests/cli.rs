@@ -162,7 +162,7 @@ fn config_with_the_redis_store() {
     let url = match std::env::var("HOOKGATE_REDIS_URL") {
         Ok(u) => u,
         Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_REDIS_URL unset under CI=true"),
-        Err(_) => return eprintln!("skipping: HOOKGATE_REDIS_URL is not set"),
+        Err(_) => return skipped("config_with_the_redis_store: HOOKGATE_REDIS_URL is not set"),
     };
     let dir = std::env::temp_dir().join(format!("hookgate-redis-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -437,4 +437,133 @@ fn a_planted_secret_never_appears_in_serve_output_even_at_trace() {
     let o = run(&["serve", "--provider", "standard-webhooks", "--secret", "whsec_PLANTED-not-base64!"]);
     assert!(!o.status.success());
     assert!(!text(&o).contains("PLANTED-not-base64"), "{}", text(&o));
+}
+
+/// Says on the process's stderr (not through the test harness's captured output) that a test
+/// was skipped, so a plain `cargo test` shows it.
+fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {why}");
+}
+
+/// What a new user meets in the first hour, each the way they met it.
+#[test]
+fn first_hour_cli_fixes() {
+    let dir = std::env::temp_dir().join(format!("hookgate-first-hour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // `sign` prints three lines for GitHub; `verify --header "$(hookgate sign ...)"` takes them all.
+    let body = dir.join("push.json");
+    std::fs::write(&body, "{\"zen\":\"Keep it logically awesome.\"}\n").unwrap();
+    let signed = run(&[
+        "sign",
+        "--provider",
+        "github",
+        "--secret",
+        "s3cret",
+        "--id",
+        "d-1",
+        "--event",
+        "push",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
+    let lines = String::from_utf8(signed.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    let ok = run(&[
+        "verify",
+        "--provider",
+        "GitHub",
+        "--secret",
+        "s3cret",
+        "--header",
+        &lines,
+        "--body",
+        body.to_str().unwrap(),
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    // The README's session: `echo` adds a newline; a pretty-printed copy is still diagnosed.
+    let pretty = dir.join("pretty.json");
+    std::fs::write(&pretty, "{\n  \"zen\": \"Keep it logically awesome.\"\n}").unwrap();
+    let bad = run(&[
+        "verify",
+        "--provider",
+        "github",
+        "--secret",
+        "s3cret",
+        "--header",
+        &lines,
+        "--body",
+        pretty.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad).contains("compact JSON") && text(&bad).contains("trailing newline"), "{}", text(&bad));
+
+    // `send` to nothing says so first; the plural is right.
+    let closed = free_port();
+    let nothing =
+        run(&["send", &format!("http://127.0.0.1:{closed}/webhooks"), "--provider", "github", "--secret", "s"]);
+    assert_eq!(nothing.status.code(), Some(1));
+    let first = text(&nothing).lines().next().unwrap_or_default().to_owned();
+    assert_eq!(first, format!("0 of 1 delivered: connection refused (127.0.0.1:{closed})"), "{}", text(&nothing));
+
+    // Host names listen; preset names in any case.
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--provider", "GitHub", "--secret", "s", "--listen", &format!("localhost:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(port, &mut child);
+    let one = run(&["send", &format!("http://127.0.0.1:{port}/webhooks"), "--provider", "github", "--secret", "s"]);
+    assert!(text(&one).starts_with("delivered 1 of 1 delivery to "), "{}", text(&one));
+    let twenty = run(&[
+        "send",
+        &format!("http://127.0.0.1:{port}/webhooks"),
+        "--provider",
+        "github",
+        "--secret",
+        "s",
+        "--count",
+        "20",
+    ]);
+    assert!(text(&twenty).starts_with("delivered 20 of 20 deliveries to "), "{}", text(&twenty));
+
+    // A port in use is said before any endpoint is said to be ready.
+    let busy = Command::new(BIN)
+        .args(["serve", "--provider", "github", "--secret", "s", "--listen", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(busy.status.code(), Some(2));
+    assert!(text(&busy).contains("already in use") && !text(&busy).contains("endpoint ready"), "{}", text(&busy));
+    stop(child);
+
+    // Unknown presets list the presets, and nothing the CLI cannot do.
+    let unknown = run(&["serve", "--provider", "gitlab", "--secret", "s"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown).contains("known presets: standard-webhooks") && !text(&unknown).contains("custom"),
+        "{}",
+        text(&unknown)
+    );
+
+    // `serve --help` points to the config format; `config example` is a file `serve` runs.
+    assert!(text(&run(&["serve", "--help"])).contains("docs/config.md"));
+    let example = run(&["config", "example"]);
+    assert!(example.status.success());
+    let file = dir.join("hookgate.toml");
+    std::fs::write(&file, &example.stdout).unwrap();
+    let (child, _) = serve(&["--config", file.to_str().unwrap()]);
+    let (_, stderr) = stop(child);
+    assert_eq!(stderr.matches("endpoint ready").count(), 3, "{stderr}");
+
+    // A Redis store that cannot be reached is named by its URL.
+    let file = dir.join("redis-down.toml");
+    let url = format!("redis://127.0.0.1:{}", free_port());
+    std::fs::write(&file, format!("[store]\nkind = \"redis\"\nurl = \"{url}\"\n[[endpoints]]\npath = \"/a\"\nprovider = \"github\"\nsecrets = [\"s\"]\n")).unwrap();
+    let down = run(&["serve", "--config", file.to_str().unwrap(), "--listen", &format!("127.0.0.1:{}", free_port())]);
+    assert_eq!(down.status.code(), Some(2));
+    assert!(text(&down).contains(&url), "{}", text(&down));
 }

@@ -2,6 +2,7 @@
 //! without it these tests say why they skip, except under `CI=true`, where that is a failure.
 //! The restart test starts and stops its own `redis-server` on a spare loopback port.
 
+use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,8 +21,12 @@ fn redis_url() -> Option<String> {
         Ok(u) if !u.is_empty() => Some(u),
         _ if ci() => panic!("HOOKGATE_REDIS_URL is not set but CI=true: .ci/run must start Redis"),
         _ => {
-            eprintln!(
-                "skipping: HOOKGATE_REDIS_URL is not set (e.g. redis-server --port 16379 & export HOOKGATE_REDIS_URL=redis://127.0.0.1:16379)"
+            // Written to the process's stderr, not through `eprintln!`, which the test harness
+            // captures and shows only for failures: the skip must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED a Redis test: HOOKGATE_REDIS_URL is not set (e.g. redis-server --port 16379 --daemonize yes; \
+                 HOOKGATE_REDIS_URL=redis://127.0.0.1:16379 cargo test), or run bash .ci/run"
             );
             None
         }
@@ -131,7 +136,7 @@ impl OwnRedis {
             Ok(c) => c,
             Err(_) if ci() => panic!("redis-server is not installed but CI=true"),
             Err(_) => {
-                eprintln!("skipping: no redis-server binary to start and stop");
+                let _ = writeln!(std::io::stderr(), "SKIPPED a Redis test: no redis-server binary to start and stop");
                 return None;
             }
         };

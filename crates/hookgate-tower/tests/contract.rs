@@ -413,3 +413,29 @@ async fn a_panicking_or_cancelled_handler_leaves_the_delivery_to_its_retry() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
+
+/// The documented form, the layer on the webhook's own route: the router's other routes, and
+/// paths it does not serve, are not hookgate's.
+#[tokio::test]
+async fn the_layer_on_one_route_leaves_the_others_alone() {
+    let clock = ManualClock::from_unix(NOW);
+    let (tx, _rx) = hookgate_tower::channel(16);
+    let app = Router::new()
+        .route(
+            "/hooks",
+            post(|WebhookMeta(m): WebhookMeta| async move { m.delivery_id().to_owned() })
+                .layer(WebhookLayer::new(endpoint(Preset::Github, &clock))),
+        )
+        .route_service("/quick", hookgate_tower::QuickAck::new(endpoint(Preset::Github, &clock), tx))
+        .route("/health", axum::routing::get(|| async { "ok" }));
+    let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    assert_eq!(status_of(&app, get("/health")).await.0, StatusCode::OK);
+    let post_nothing = Request::post("/nothing").body(Body::from("{}")).unwrap();
+    assert_eq!(status_of(&app, post_nothing).await.0, StatusCode::NOT_FOUND);
+    let signed_hook = signed(Preset::Github, "only-once", NOW as i64);
+    assert_eq!(status_of(&app, signed_hook).await.0, StatusCode::OK);
+    let (parts, body) = signed(Preset::Github, "quick-1", NOW as i64).into_parts();
+    let mut quick = Request::from_parts(parts, body);
+    *quick.uri_mut() = "/quick".parse().unwrap();
+    assert_eq!(status_of(&app, quick).await.0, StatusCode::ACCEPTED, "verified once, by its own route");
+}

@@ -9,7 +9,7 @@ use std::future::{Future, ready};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime};
 
 use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError, StoreErrorKind};
@@ -144,7 +144,37 @@ impl Entry {
     }
 }
 
+/// The endpoint names live memory stores serve in this process (see [`MemoryStore::serve`]).
+static SERVING: Mutex<Vec<(Box<str>, Weak<Inner>)>> = Mutex::new(Vec::new());
+
 impl MemoryStore {
+    /// Records that this store serves endpoint `name`, and warns when another live memory store
+    /// serves an endpoint of the same name: each then remembers only the deliveries it saw, so a
+    /// duplicate that reaches the other is processed again. That is what building the endpoint
+    /// inside actix-web's `HttpServer::new` factory does (one store per worker). Returns whether
+    /// it warned.
+    pub(crate) fn serve(&self, name: &str) -> bool {
+        let me = Arc::downgrade(&self.inner);
+        let mut serving = SERVING.lock().unwrap_or_else(|p| p.into_inner());
+        serving.retain(|(_, store)| store.strong_count() > 0);
+        let named = || serving.iter().filter(|(n, _)| &**n == name);
+        let shared = named().any(|(_, store)| store.ptr_eq(&me));
+        let others = named().filter(|(_, store)| !store.ptr_eq(&me)).count();
+        if others > 0 {
+            tracing::warn!(
+                endpoint = name,
+                stores = others + 1,
+                "several live endpoints named `{name}` each have their own in-memory store: a duplicate that \
+                 reaches another one is processed again. Build the Endpoint once (outside actix-web's \
+                 HttpServer::new) and clone it, or give them one store"
+            );
+        }
+        if !shared {
+            serving.push((name.into(), me));
+        }
+        others > 0
+    }
+
     /// A store with the defaults (capacity 1,000,000, 32 shards, the system clock).
     pub fn new() -> Self {
         Self::builder().build().expect("defaults are valid")
@@ -301,6 +331,21 @@ mod tests {
             Claim::Acquired(t) => t,
             other => panic!("expected Acquired, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn two_live_stores_serving_one_name_are_reported() {
+        let (a, b) = (MemoryStore::new(), MemoryStore::new());
+        let name = "/serve-test";
+        assert!(!a.serve(name));
+        assert!(!a.clone().serve(name), "a clone is the same store");
+        assert!(b.serve(name), "another store for the same name");
+        assert!(!b.serve("/serve-test-other"));
+        drop(a);
+        let c = MemoryStore::new();
+        assert!(c.serve(name), "b still lives");
+        drop((b, c));
+        assert!(!MemoryStore::new().serve(name), "none left alive");
     }
 
     #[test]

@@ -177,6 +177,9 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
         if self.name.is_empty() {
             return bad("endpoint name must not be empty");
         }
+        if let Some(memory) = (&self.store as &dyn std::any::Any).downcast_ref::<MemoryStore>() {
+            memory.serve(&self.name);
+        }
         Ok(Endpoint {
             inner: Arc::new(Inner {
                 name: self.name.into(),

@@ -127,13 +127,19 @@ impl Preset {
         }
     }
 
-    /// Looks a preset up by name.
+    /// Looks a preset up by name, in any case (`github`, `GitHub`).
+    ///
+    /// ```
+    /// use hookgate_core::Preset;
+    /// assert_eq!(Preset::from_name("GitHub").unwrap(), Preset::Github);
+    /// assert!(Preset::from_name("gitlab").unwrap_err().to_string().contains("known presets: standard-webhooks"));
+    /// ```
     pub fn from_name(name: &str) -> Result<Self, ConfigError> {
-        Self::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
+        Self::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
             let names: Vec<&str> = Self::ALL.iter().map(|p| p.name()).collect();
             ConfigError::new(
                 ConfigErrorKind::UnknownPreset,
-                format!("unknown provider preset `{name}` (known: {}, or a custom scheme)", names.join(", ")),
+                format!("unknown provider preset `{name}` (known presets: {})", names.join(", ")),
             )
         })
     }
