@@ -1,13 +1,12 @@
 //! The in-memory store: sharded, bounded, expiring without a background thread, and small.
 //!
-//! Each remembered delivery is the 128-bit digest of its namespaced key and an [`Entry`]: when it
-//! expires and who owns it (nobody, once done). Expired entries are treated as absent when met
-//! and swept when a shard is full.
+//! Each remembered delivery is 24 bytes: the 128-bit digest of its namespaced key and an
+//! [`Entry`], one word saying when it expires and who owns it. Expired entries are treated as
+//! absent when met and swept when a shard is full.
 
 use std::collections::HashMap;
 use std::future::{Future, ready};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime};
@@ -44,13 +43,33 @@ impl Hasher for FirstWord {
     }
 }
 
-/// One remembered delivery.
-#[derive(Clone, Copy)]
-struct Entry {
-    /// Milliseconds since the store started: the lease's end, or the TTL's once done.
-    deadline: u64,
-    /// The claim's owner; `None` once the delivery is done.
-    owner: Option<NonZeroU64>,
+/// One remembered delivery, in one word: its deadline in milliseconds since the store started
+/// (the lease's end, or the TTL's once done; 40 bits, 34 years) and a 24-bit claim tag (0 once
+/// done).
+///
+/// A claim's [`ClaimToken`] is the whole word its claim wrote, so an owner is recognised by
+/// deadline *and* tag. A later claim of the same delivery never writes an earlier word: it is made
+/// only once the earlier claim has expired (so its deadline is later) or was released (and then
+/// shares the deadline only if made in the same millisecond, when 2^24 other claims cannot have
+/// come between to repeat the tag). A token therefore never matches a newer claim, however many
+/// claims the store has seen.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Entry(u64);
+
+const TAG_BITS: u32 = 24;
+const TAG_MASK: u64 = (1 << TAG_BITS) - 1;
+const DEADLINE_MAX: u64 = (1 << (64 - TAG_BITS)) - 1;
+
+impl Entry {
+    fn new(deadline: u64, tag: u64) -> Self {
+        Self((deadline.min(DEADLINE_MAX) << TAG_BITS) | (tag & TAG_MASK))
+    }
+    fn deadline(self) -> u64 {
+        self.0 >> TAG_BITS
+    }
+    fn is_done(self) -> bool {
+        self.0 & TAG_MASK == 0
+    }
 }
 
 type Shard = HashMap<Slot, Entry, BuildHasherDefault<FirstWord>>;
@@ -137,13 +156,6 @@ impl std::fmt::Debug for MemoryStore {
     }
 }
 
-impl Entry {
-    /// Whether `token` owns this (in-flight) entry.
-    fn owned_by(&self, token: ClaimToken) -> bool {
-        self.owner.is_some_and(|o| o.get() == token.0)
-    }
-}
-
 /// The endpoint names live memory stores serve in this process (see [`MemoryStore::serve`]).
 static SERVING: Mutex<Vec<(Box<str>, Weak<Inner>)>> = Mutex::new(Vec::new());
 
@@ -204,21 +216,27 @@ impl MemoryStore {
         lock(&self.inner.shards[i])
     }
 
-    /// A fresh owner token: a 64-bit counter, which does not wrap in the life of a process.
-    fn new_token(&self) -> NonZeroU64 {
-        NonZeroU64::new(self.inner.next_token.fetch_add(1, Ordering::Relaxed)).unwrap_or(NonZeroU64::MIN)
+    /// A fresh claim tag, never 0 (the tag of a done entry).
+    fn new_tag(&self) -> u64 {
+        loop {
+            let tag = self.inner.next_token.fetch_add(1, Ordering::Relaxed) & TAG_MASK;
+            if tag != 0 {
+                return tag;
+            }
+        }
     }
 
     fn claim_now(&self, key: &IdempotencyKey, lease: Duration) -> Result<Claim, StoreError> {
         let slot = Slot(key.digest());
         let now = self.now_ms();
         let mut shard = self.shard(&slot);
-        if let Some(entry) = shard.get(&slot).filter(|e| e.deadline > now) {
-            return Ok(match entry.owner {
-                None => Claim::Done,
-                Some(_) => Claim::InFlight {
-                    retry_after: Duration::from_millis(entry.deadline - now).max(Duration::from_secs(1)),
-                },
+        if let Some(entry) = shard.get(&slot).filter(|e| e.deadline() > now) {
+            return Ok(if entry.is_done() {
+                Claim::Done
+            } else {
+                Claim::InFlight {
+                    retry_after: Duration::from_millis(entry.deadline() - now).max(Duration::from_secs(1)),
+                }
             });
         }
         if !shard.contains_key(&slot) && shard.len() >= self.inner.shard_capacity {
@@ -230,9 +248,9 @@ impl MemoryStore {
                 ));
             }
         }
-        let token = self.new_token();
-        shard.insert(slot, Entry { deadline: now.saturating_add(millis(lease)), owner: Some(token) });
-        Ok(Claim::Acquired(ClaimToken(token.get())))
+        let entry = Entry::new(now.saturating_add(millis(lease)), self.new_tag());
+        shard.insert(slot, entry);
+        Ok(Claim::Acquired(ClaimToken(entry.0)))
     }
 
     fn complete_now(&self, key: &IdempotencyKey, token: ClaimToken, ttl: Duration) -> bool {
@@ -240,8 +258,8 @@ impl MemoryStore {
         let now = self.now_ms();
         let mut shard = self.shard(&slot);
         match shard.get_mut(&slot) {
-            Some(entry) if entry.owned_by(token) => {
-                *entry = Entry { deadline: now.saturating_add(millis(ttl)), owner: None };
+            Some(entry) if entry.0 == token.0 => {
+                *entry = Entry::new(now.saturating_add(millis(ttl)), 0);
                 true
             }
             _ => false,
@@ -251,7 +269,7 @@ impl MemoryStore {
     fn release_now(&self, key: &IdempotencyKey, token: ClaimToken) -> bool {
         let slot = Slot(key.digest());
         let mut shard = self.shard(&slot);
-        let owned = shard.get(&slot).is_some_and(|e| e.owned_by(token));
+        let owned = shard.get(&slot).is_some_and(|e| e.0 == token.0);
         if owned {
             shard.remove(&slot);
         }
@@ -266,17 +284,17 @@ fn millis(d: Duration) -> u64 {
 /// Frees room in a full shard: expired entries first, then the oldest eighth of the completed
 /// ones (a batch, so the scan is amortised over many inserts). In-flight claims stay.
 fn evict(shard: &mut Shard, now: u64, capacity: usize) {
-    shard.retain(|_, e| e.deadline > now);
+    shard.retain(|_, e| e.deadline() > now);
     if shard.len() < capacity {
         return;
     }
-    let mut done: Vec<u64> = shard.values().filter(|e| e.owner.is_none()).map(|e| e.deadline).collect();
+    let mut done: Vec<u64> = shard.values().filter(|e| e.is_done()).map(|e| e.deadline()).collect();
     if done.is_empty() {
         return;
     }
     let n = (done.len() / 8).max(1).min(done.len()) - 1;
     let (_, &mut threshold, _) = done.select_nth_unstable(n);
-    shard.retain(|_, e| e.owner.is_some() || e.deadline > threshold);
+    shard.retain(|_, e| !e.is_done() || e.deadline() > threshold);
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
@@ -349,15 +367,17 @@ mod tests {
     }
 
     #[test]
-    fn tokens_do_not_repeat_past_24_bits() {
-        let (s, _clock) = store(4);
-        s.inner.next_token.store((1 << 24) - 1, Ordering::Relaxed);
-        let a = acquired(s.claim_now(&key(1), LEASE).unwrap());
-        let b = acquired(s.claim_now(&key(2), LEASE).unwrap());
-        assert_ne!(a, b);
-        assert_eq!(b.get(), 1 << 24);
-        assert!(!s.release_now(&key(2), a));
-        assert!(s.release_now(&key(2), b));
+    fn a_token_never_matches_a_later_claim_even_when_its_tag_repeats() {
+        let (s, clock) = store(4);
+        let old = acquired(s.claim_now(&key(1), Duration::from_secs(1)).unwrap());
+        clock.advance(Duration::from_secs(2));
+        // 2^24 claims later the tag counter is where it was: the new claim's tag repeats.
+        s.inner.next_token.fetch_add(TAG_MASK, Ordering::Relaxed);
+        let new = acquired(s.claim_now(&key(1), Duration::from_secs(1)).unwrap());
+        assert_eq!(old.get() & TAG_MASK, new.get() & TAG_MASK, "the tags repeat");
+        assert_ne!(old, new, "the tokens do not");
+        assert!(!s.complete_now(&key(1), old, TTL) && !s.release_now(&key(1), old));
+        assert!(s.complete_now(&key(1), new, TTL));
     }
 
     #[test]
