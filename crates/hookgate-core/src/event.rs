@@ -9,17 +9,93 @@ use serde::de::DeserializeOwned;
 
 use crate::verify::Verified;
 
-/// What hookgate knows about a verified delivery (without its body): the [`Verified`] answer
-/// plus where and when it arrived.
+/// What hookgate knows about a verified delivery (without its body): what verification found, and
+/// where and when it arrived.
+///
+/// Broker consumers rebuild it from what the sink wrote with [`Metadata::new`] and the `with_`
+/// methods; the secret index is not carried through a broker.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use hookgate_core::Metadata;
+/// let m = Metadata::new("/webhooks/github", "github", "72d3162e")
+///     .with_event_type(Some("push"))
+///     .with_received_at(SystemTime::UNIX_EPOCH);
+/// assert_eq!((m.delivery_id(), m.event_type(), m.secret_index()), ("72d3162e", Some("push"), None));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
-    pub(crate) endpoint: Arc<str>,
-    pub(crate) provider: Arc<str>,
-    pub(crate) verified: Verified,
-    pub(crate) received_at: SystemTime,
+    endpoint: Arc<str>,
+    provider: Arc<str>,
+    delivery_id: Arc<str>,
+    id_from_provider: bool,
+    event_type: Option<Arc<str>>,
+    timestamp: Option<i64>,
+    received_at: SystemTime,
+    content_type: Option<Arc<str>>,
+    secret_index: Option<usize>,
 }
 
+/// The prefix of a delivery id that is the digest of the signed content, not the provider's.
+const DIGEST_PREFIX: &str = "sha256:";
+
 impl Metadata {
+    /// The metadata of delivery `delivery_id` at `endpoint`, from `provider`, received now.
+    pub fn new(endpoint: impl Into<Arc<str>>, provider: impl Into<Arc<str>>, delivery_id: impl Into<Arc<str>>) -> Self {
+        let delivery_id = delivery_id.into();
+        Self {
+            endpoint: endpoint.into(),
+            provider: provider.into(),
+            id_from_provider: !delivery_id.starts_with(DIGEST_PREFIX),
+            delivery_id,
+            event_type: None,
+            timestamp: None,
+            received_at: SystemTime::now(),
+            content_type: None,
+            secret_index: None,
+        }
+    }
+
+    /// What `verified` found, for a request that reached `endpoint` with this `Content-Type`.
+    pub(crate) fn verified(endpoint: Arc<str>, provider: Arc<str>, v: &Verified, content_type: Option<&str>) -> Self {
+        Self {
+            endpoint,
+            provider,
+            delivery_id: Arc::clone(v.delivery_id_shared()),
+            id_from_provider: v.id_from_provider(),
+            event_type: v.event_type().map(Arc::from),
+            timestamp: v.timestamp(),
+            received_at: v.checked_at(),
+            content_type: content_type.map(Arc::from),
+            secret_index: Some(v.secret_index()),
+        }
+    }
+
+    /// With an event type.
+    #[must_use]
+    pub fn with_event_type(mut self, event_type: Option<&str>) -> Self {
+        self.event_type = event_type.map(Arc::from);
+        self
+    }
+    /// With the webhook's own timestamp (Unix seconds).
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: Option<i64>) -> Self {
+        self.timestamp = timestamp;
+        self
+    }
+    /// With the moment hookgate received it.
+    #[must_use]
+    pub fn with_received_at(mut self, at: SystemTime) -> Self {
+        self.received_at = at;
+        self
+    }
+    /// With the request's `Content-Type`.
+    #[must_use]
+    pub fn with_content_type(mut self, content_type: Option<&str>) -> Self {
+        self.content_type = content_type.map(Arc::from);
+        self
+    }
+
     /// The endpoint's name (its path, usually): the idempotency namespace.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
@@ -30,27 +106,34 @@ impl Metadata {
     }
     /// The provider's delivery id, or `sha256:<hex>` of the signed content.
     pub fn delivery_id(&self) -> &str {
-        self.verified.delivery_id()
+        &self.delivery_id
+    }
+    pub(crate) fn delivery_id_shared(&self) -> &Arc<str> {
+        &self.delivery_id
     }
     /// Whether the id came from the provider rather than the digest fallback.
     pub fn id_from_provider(&self) -> bool {
-        self.verified.id_from_provider()
+        self.id_from_provider
     }
     /// The event type, when known.
     pub fn event_type(&self) -> Option<&str> {
-        self.verified.event_type()
+        self.event_type.as_deref()
     }
     /// The webhook's own timestamp (Unix seconds), when it has one.
     pub fn timestamp(&self) -> Option<i64> {
-        self.verified.timestamp()
+        self.timestamp
     }
     /// When hookgate received it.
     pub fn received_at(&self) -> SystemTime {
         self.received_at
     }
-    /// Which configured secret verified it.
-    pub fn secret_index(&self) -> usize {
-        self.verified.secret_index()
+    /// The request's `Content-Type`, when it had one.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+    /// Which configured secret verified it (`None` for an event read back from a broker).
+    pub fn secret_index(&self) -> Option<usize> {
+        self.secret_index
     }
 }
 
@@ -88,7 +171,8 @@ fn detach(body: Bytes) -> Bytes {
 }
 
 impl Event {
-    pub(crate) fn new(meta: Metadata, body: Bytes) -> Self {
+    /// An event of `body` with its metadata (what a broker consumer builds from an entry).
+    pub fn new(meta: Metadata, body: Bytes) -> Self {
         Self { meta, body: detach(body) }
     }
     /// The metadata.

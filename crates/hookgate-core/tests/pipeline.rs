@@ -287,3 +287,24 @@ async fn a_lost_store_answer_never_loses_the_event() {
     assert_eq!(e.quick_ack(&h, h.body(), &tx).await.status(), 200);
     assert!(rx.try_recv().is_err());
 }
+
+/// A sink that never acknowledges.
+struct Stuck;
+
+impl hookgate_core::Sink for Stuck {
+    async fn publish(&self, _: hookgate_core::Event) -> Result<(), hookgate_core::SinkError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_sink_past_its_timeout_is_503_and_the_delivery_is_not_marked() {
+    let store = MemoryStore::new();
+    let v = Verifier::for_preset(Preset::Github, &[SECRET]).unwrap();
+    let e =
+        Endpoint::builder("/hooks", v).store(store.clone()).sink_timeout(Duration::from_millis(50)).build().unwrap();
+    let h = delivery("stuck");
+    let o = e.quick_ack(&h, h.body(), &Stuck).await;
+    assert_eq!((o.status(), o.header().map(|h| h.0)), (503, Some("retry-after")));
+    assert!(matches!(claim_state(&store, "stuck").await, Claim::Acquired(_)), "released for the retry");
+}

@@ -1,5 +1,6 @@
-//! The acceptance suite every [`IdempotencyStore`] must pass (feature `test-util`), so that the
-//! memory store, the Redis store and yours behave the same.
+//! The acceptance suites every [`IdempotencyStore`] ([`run`]) and every [`Sink`] ([`sink`],
+//! [`sink_down`]) must pass (feature `test-util`), so that the built-in ones and yours behave the
+//! same.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
@@ -14,7 +15,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::future::Future;
+
 use super::{Claim, ClaimToken, IdempotencyKey, IdempotencyStore, StoreError, StoreErrorKind};
+use crate::{Endpoint, Event, Preset, Sink, TestRequest};
 
 const LEASE: Duration = Duration::from_secs(30);
 const TTL: Duration = Duration::from_secs(3600);
@@ -120,4 +124,85 @@ impl IdempotencyStore for UnreachableStore {
     async fn release(&self, _: &IdempotencyKey, _: ClaimToken) -> Result<bool, StoreError> {
         Err(StoreError::new(StoreErrorKind::Unavailable, "connection refused"))
     }
+}
+
+/// The sink suite: 50 distinct deliveries through quick-ack into `sink`, each sent three times
+/// (twice at once, then once more after the first answers). `taken(endpoint)` reads back the
+/// events the sink holds for that endpoint (a fresh name per run). Each delivery must be answered
+/// 202 once and 200 or 409 otherwise, and be there exactly once, its body byte for byte.
+///
+/// ```
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// use std::sync::{Arc, Mutex};
+/// let (tx, rx) = hookgate_core::channel(1024);
+/// let rx = Arc::new(tokio::sync::Mutex::new(rx));
+/// hookgate_core::acceptance::sink(tx, |_endpoint| {
+///     let rx = Arc::clone(&rx);
+///     async move {
+///         let mut rx = rx.lock().await;
+///         std::iter::from_fn(|| rx.try_recv().ok()).collect()
+///     }
+/// })
+/// .await;
+/// # });
+/// ```
+pub async fn sink<S, F, Fut>(sink: S, taken: F)
+where
+    S: Sink,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Vec<Event>>,
+{
+    let name = format!("/acceptance-{}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
+    let endpoint =
+        Endpoint::builder(name.clone(), crate::Verifier::for_preset(Preset::Github, &["acceptance"]).unwrap())
+            .build()
+            .unwrap();
+    let sink = Arc::new(sink);
+    let request = |i: usize| {
+        TestRequest::signed(Preset::Github, "acceptance", format!("{{\"n\":{i},\"bytes\":\"\u{e9}\\n\"}}"))
+            .id(&format!("d-{i}"))
+    };
+    let mut sent = Vec::new();
+    for i in 0..50 {
+        let req = request(i);
+        let (first, second) =
+            tokio::join!(endpoint.quick_ack(&req, req.body(), &*sink), endpoint.quick_ack(&req, req.body(), &*sink));
+        let third = endpoint.quick_ack(&req, req.body(), &*sink).await;
+        let statuses = [first.status(), second.status(), third.status()];
+        assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 1, "delivery {i}: {statuses:?}");
+        assert!(statuses.iter().all(|s| [200, 202, 409].contains(s)), "delivery {i}: {statuses:?}");
+        sent.push(req);
+    }
+    let events = taken(name.clone()).await;
+    for req in &sent {
+        let id = req.headers().iter().find(|(k, _)| k == "x-github-delivery").map(|(_, v)| v.as_str()).unwrap();
+        let copies: Vec<&Event> = events.iter().filter(|e| e.metadata().delivery_id() == id).collect();
+        assert_eq!(copies.len(), 1, "delivery {id} taken {} times", copies.len());
+        assert_eq!(copies[0].body(), req.bytes(), "delivery {id}: body changed");
+        assert_eq!(copies[0].metadata().endpoint(), name);
+    }
+    assert_eq!(events.len(), sent.len(), "the sink holds exactly what was accepted");
+}
+
+/// The failure half of the sink suite: a delivery through `down` (the same kind of sink, with its
+/// broker unreachable) is answered 503 with `Retry-After`, and nothing is remembered: the same
+/// delivery through `up` afterwards is accepted (202) and taken once (`taken`, as for [`sink`]).
+pub async fn sink_down<D, U, F, Fut>(down: D, up: U, taken: F)
+where
+    D: Sink,
+    U: Sink,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Vec<Event>>,
+{
+    let name =
+        format!("/acceptance-down-{}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
+    let verifier = crate::Verifier::for_preset(Preset::Github, &["acceptance"]).unwrap();
+    let endpoint = Endpoint::builder(name.clone(), verifier).sink_timeout(Duration::from_secs(2)).build().unwrap();
+    let req = TestRequest::signed(Preset::Github, "acceptance", "{}").id("down-1");
+    let refused = endpoint.quick_ack(&req, req.body(), &down).await;
+    assert_eq!(refused.status(), 503, "{refused:?}");
+    assert_eq!(refused.header().map(|h| h.0), Some("retry-after"));
+    let accepted = endpoint.quick_ack(&req, req.body(), &up).await;
+    assert_eq!(accepted.status(), 202, "the retry goes through: {accepted:?}");
+    assert_eq!(taken(name).await.len(), 1);
 }

@@ -14,8 +14,8 @@ use crate::body::BodyBuffer;
 use crate::error::{VerifyError, VerifyErrorKind};
 use crate::event::{Event, Metadata};
 use crate::headers::{self, Headers};
-use crate::idempotency::{Claim, IdempotencyKey, IdempotencyStore};
-use crate::sink::Sink;
+use crate::idempotency::{Claim, IdempotencyKey, IdempotencyStore, StoreError};
+use crate::sink::{Sink, SinkError, SinkErrorKind};
 use crate::verify::Verified;
 
 /// A request's method and headers, as a framework holds them. Adapters implement it on a thin
@@ -75,9 +75,12 @@ pub fn full_body(bytes: impl Into<Bytes>) -> FullBody {
 
 impl<St: IdempotencyStore> Endpoint<St> {
     /// Quick-ack mode for one request: method, size, verify, claim, hand the event to `sink`.
-    /// 202 only once the sink has it; a sink that refuses releases the claim and answers 503.
+    /// 202 only once the sink has it; a sink that refuses, or does not answer within the sink
+    /// timeout, releases the claim and answers 503.
     ///
-    /// `body` is the request's body as a stream of chunks; it is read only up to the limit.
+    /// `body` is the request's body as a stream of chunks; it is read only up to the limit. A
+    /// sink that remembers deliveries itself ([`Sink::remembers_deliveries`]) records the delivery
+    /// and takes the event in one step, and the endpoint's store is not asked.
     pub async fn quick_ack<R, B, E, Sk>(&self, request: &R, body: B, sink: &Sk) -> Outcome
     where
         R: RequestHead + ?Sized,
@@ -85,25 +88,33 @@ impl<St: IdempotencyStore> Endpoint<St> {
         E: Display,
         Sk: Sink + ?Sized,
     {
-        let (verified, body) = match self.receive(request, body).await {
+        let (metadata, body) = match self.receive(request, body).await {
             Ok(received) => received,
             Err(outcome) => return outcome,
         };
-        let id = Arc::clone(verified.delivery_id_shared());
-        let claim = match self.claim(verified).await {
+        let id = Arc::clone(metadata.delivery_id_shared());
+        if sink.remembers_deliveries() {
+            let key = self.key(&metadata);
+            let published =
+                self.within_timeout(sink.publish_once(&key, self.inner.ttl, Event::new(metadata, body))).await;
+            return match published {
+                Ok(Claim::Acquired(_)) => self.accepted(id),
+                Ok(claim) => self.refused(Ok(claim), &id),
+                Err(e) => self.sink_refused(&id, &e),
+            };
+        }
+        let claim = match self.claim(metadata).await {
             Ok(claim) => claim,
             Err(outcome) => return outcome,
         };
-        match sink.publish(Event::new(claim.metadata.clone(), body)).await {
+        match self.within_timeout(sink.publish(Event::new(claim.metadata.clone(), body))).await {
             Ok(()) => {
                 claim.settle(Settle::Complete).await;
-                tracing::debug!(endpoint = %self.inner.name, delivery_id = &*id, "delivery accepted");
-                Outcome::Accepted { delivery_id: id }
+                self.accepted(id)
             }
             Err(e) => {
-                tracing::warn!(endpoint = %self.inner.name, delivery_id = &*id, error = %e, "hand-off refused: answering 503");
                 claim.settle(Settle::Release).await;
-                Outcome::Unavailable { retry_after: self.inner.retry_after }
+                self.sink_refused(&id, &e)
             }
         }
     }
@@ -120,15 +131,16 @@ impl<St: IdempotencyStore> Endpoint<St> {
         F: FnOnce(R, Metadata, Bytes) -> Fut,
         Fut: Future<Output = (T, u16)>,
     {
-        let (verified, body) = self.receive(&request, body).await?;
-        let claim = self.claim(verified).await?;
+        let (metadata, body) = self.receive(&request, body).await?;
+        let claim = self.claim(metadata).await?;
         let (response, status) = handler(request, claim.metadata.clone(), body).await;
         claim.finish(status).await;
         Ok(response)
     }
 
-    /// Method, declared length, the body within the limit, verification.
-    async fn receive<R, B, E>(&self, request: &R, body: B) -> Result<(Verified, Bytes), Outcome>
+    /// Method, declared length, the body within the limit, verification: the delivery's metadata
+    /// and body.
+    async fn receive<R, B, E>(&self, request: &R, body: B) -> Result<(Metadata, Bytes), Outcome>
     where
         R: RequestHead + ?Sized,
         B: Stream<Item = Result<Bytes, E>>,
@@ -160,8 +172,11 @@ impl<St: IdempotencyStore> Endpoint<St> {
             buffer.push(chunk).map_err(|_| too_large())?;
         }
         let body = buffer.finish();
-        let verified = self.verify(&request.headers(), &body)?;
-        Ok((verified, body))
+        let headers = request.headers();
+        let verified = self.verify(&headers, &body)?;
+        let content_type = headers::first(&headers, "content-type").and_then(|v| std::str::from_utf8(v).ok());
+        let (endpoint, provider) = (Arc::clone(&self.inner.name), Arc::clone(&self.inner.provider));
+        Ok((Metadata::verified(endpoint, provider, &verified, content_type), body))
     }
 
     /// Verifies the request (synchronously; no I/O). Refusals are logged with their reason.
@@ -194,38 +209,62 @@ impl<St: IdempotencyStore> Endpoint<St> {
         self.inner.verifier.claimed_id(headers)
     }
 
+    fn key(&self, metadata: &Metadata) -> IdempotencyKey {
+        IdempotencyKey::shared(Arc::clone(&self.inner.name), Arc::clone(metadata.delivery_id_shared()))
+    }
+
     /// Claims the delivery: a guard that owns the claim, or the outcome of a refusal (duplicate,
     /// in flight, store unavailable).
-    async fn claim(&self, verified: Verified) -> Result<ClaimGuard<St>, Outcome> {
-        let key = IdempotencyKey::shared(Arc::clone(&self.inner.name), Arc::clone(verified.delivery_id_shared()));
-        let claim = self.inner.store.claim(&key, self.inner.lease).await;
-        let id = key.id();
-        match claim {
+    async fn claim(&self, metadata: Metadata) -> Result<ClaimGuard<St>, Outcome> {
+        let key = self.key(&metadata);
+        match self.inner.store.claim(&key, self.inner.lease).await {
             Ok(Claim::Acquired(token)) => Ok(ClaimGuard {
                 store: Arc::clone(&self.inner.store),
                 token,
                 ttl: self.inner.ttl,
-                metadata: Metadata {
-                    endpoint: Arc::clone(&self.inner.name),
-                    provider: Arc::clone(&self.inner.provider),
-                    received_at: verified.checked_at(),
-                    verified,
-                },
+                metadata,
                 key,
                 on_drop: Some(Settle::Release),
             }),
+            other => Err(self.refused(other, metadata.delivery_id_shared())),
+        }
+    }
+
+    /// The outcome of a claim that was not acquired: a duplicate, in flight, or unavailable.
+    fn refused(&self, claim: Result<Claim, StoreError>, id: &Arc<str>) -> Outcome {
+        let endpoint = &*self.inner.name;
+        match claim {
             Ok(Claim::Done) => {
-                tracing::info!(endpoint = %self.inner.name, delivery_id = id, "duplicate delivery");
-                Err(Outcome::Duplicate { delivery_id: Arc::clone(verified.delivery_id_shared()) })
+                tracing::info!(endpoint, delivery_id = &**id, "duplicate delivery");
+                Outcome::Duplicate { delivery_id: Arc::clone(id) }
             }
             Ok(Claim::InFlight { retry_after }) => {
-                tracing::info!(endpoint = %self.inner.name, delivery_id = id, "delivery already in flight");
-                Err(Outcome::InFlight { retry_after })
+                tracing::info!(endpoint, delivery_id = &**id, "delivery already in flight");
+                Outcome::InFlight { retry_after }
             }
+            Ok(Claim::Acquired(_)) => self.accepted(Arc::clone(id)),
             Err(e) => {
-                tracing::error!(endpoint = %self.inner.name, delivery_id = id, error = %e, "idempotency store unavailable");
-                Err(Outcome::Unavailable { retry_after: self.inner.retry_after })
+                tracing::error!(endpoint, delivery_id = &**id, error = %e, "idempotency store unavailable");
+                Outcome::Unavailable { retry_after: self.inner.retry_after }
             }
         }
+    }
+
+    fn accepted(&self, id: Arc<str>) -> Outcome {
+        tracing::debug!(endpoint = %self.inner.name, delivery_id = &*id, "delivery accepted");
+        Outcome::Accepted { delivery_id: id }
+    }
+
+    fn sink_refused(&self, id: &str, e: &SinkError) -> Outcome {
+        tracing::warn!(endpoint = %self.inner.name, delivery_id = id, error = %e, "hand-off refused: answering 503");
+        Outcome::Unavailable { retry_after: self.inner.retry_after }
+    }
+
+    /// `publish` within the sink timeout; past it, a [`SinkErrorKind::Timeout`].
+    async fn within_timeout<T>(&self, publish: impl Future<Output = Result<T, SinkError>>) -> Result<T, SinkError> {
+        let limit = self.inner.sink_timeout;
+        tokio::time::timeout(limit, publish).await.unwrap_or_else(|_| {
+            Err(SinkError::new(SinkErrorKind::Timeout, format!("no acknowledgement within {} ms", limit.as_millis())))
+        })
     }
 }

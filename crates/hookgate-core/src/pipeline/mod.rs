@@ -62,6 +62,7 @@ struct Inner<St> {
     ttl: Duration,
     max_body_bytes: usize,
     retry_after: Duration,
+    sink_timeout: Duration,
     clock: Arc<dyn Clock>,
 }
 
@@ -85,6 +86,7 @@ pub struct EndpointBuilder<St> {
     ttl: Duration,
     max_body_bytes: usize,
     retry_after: Duration,
+    sink_timeout: Duration,
     clock: Arc<dyn Clock>,
 }
 
@@ -106,7 +108,7 @@ impl Endpoint<MemoryStore> {
     }
 
     /// Starts an endpoint named `name` (its path, usually), with a [`MemoryStore`], a 60 s lease,
-    /// a 24 h TTL, a 1 MiB body limit and `Retry-After: 5` on 503.
+    /// a 24 h TTL, a 1 MiB body limit, a 5 s sink timeout and `Retry-After: 5` on 503.
     pub fn builder(name: impl Into<String>, verifier: Verifier) -> EndpointBuilder<MemoryStore> {
         EndpointBuilder {
             name: name.into(),
@@ -116,6 +118,7 @@ impl Endpoint<MemoryStore> {
             ttl: Duration::from_secs(24 * 3600),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry_after: Duration::from_secs(5),
+            sink_timeout: Duration::from_secs(5),
             clock: Arc::new(SystemClock),
         }
     }
@@ -132,6 +135,7 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
             ttl: self.ttl,
             max_body_bytes: self.max_body_bytes,
             retry_after: self.retry_after,
+            sink_timeout: self.sink_timeout,
             clock: self.clock,
         }
     }
@@ -158,6 +162,12 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
     /// The replay window (default ±300 s).
     pub fn replay_window(mut self, window: crate::ReplayWindow) -> Self {
         self.verifier = self.verifier.with_window(window);
+        self
+    }
+    /// How long quick-ack waits for the sink to acknowledge an event before answering 503 (the
+    /// delivery is then not marked processed). Default 5 s.
+    pub fn sink_timeout(mut self, timeout: Duration) -> Self {
+        self.sink_timeout = timeout;
         self
     }
     /// The clock for the replay window (inject one in tests).
@@ -190,6 +200,7 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
                 ttl: self.ttl,
                 max_body_bytes: self.max_body_bytes,
                 retry_after: self.retry_after,
+                sink_timeout: self.sink_timeout,
                 clock: self.clock,
             }),
         })

@@ -6,10 +6,12 @@ mod channel;
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::time::Duration;
 
 pub use channel::{EventReceiver, EventSender, channel};
 
 use crate::event::Event;
+use crate::idempotency::{Claim, ClaimToken, IdempotencyKey};
 
 /// Takes verified events and keeps them safe (a channel, a broker, an application).
 ///
@@ -31,11 +33,45 @@ use crate::event::Event;
 pub trait Sink: Send + Sync + 'static {
     /// Hands `event` over; `Ok` once it is safe.
     fn publish(&self, event: Event) -> impl Future<Output = Result<(), SinkError>> + Send + '_;
+
+    /// Whether the sink also remembers which deliveries it took, atomically with taking them (a
+    /// broker that keeps the idempotency keys beside the events). Quick-ack then calls
+    /// [`Self::publish_once`] instead of claiming the delivery in the endpoint's store,
+    /// publishing and completing: no moment exists where a delivery is remembered but not taken,
+    /// or taken twice. Default: false.
+    fn remembers_deliveries(&self) -> bool {
+        false
+    }
+
+    /// For a sink that [remembers deliveries](Self::remembers_deliveries): takes `event` unless
+    /// delivery `key` is remembered, and remembers it for `ttl`, in one step. Answers as a claim:
+    /// `Acquired` when the event was taken now, `Done` when it was taken before, `InFlight` while
+    /// another request holds the delivery. The default publishes and answers `Acquired`.
+    fn publish_once<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+        event: Event,
+    ) -> impl Future<Output = Result<Claim, SinkError>> + Send + 'a {
+        let _ = (key, ttl);
+        async move { self.publish(event).await.map(|()| Claim::Acquired(ClaimToken::new(0))) }
+    }
 }
 
 impl<S: Sink> Sink for std::sync::Arc<S> {
     fn publish(&self, event: Event) -> impl Future<Output = Result<(), SinkError>> + Send + '_ {
         (**self).publish(event)
+    }
+    fn remembers_deliveries(&self) -> bool {
+        (**self).remembers_deliveries()
+    }
+    fn publish_once<'a>(
+        &'a self,
+        key: &'a IdempotencyKey,
+        ttl: Duration,
+        event: Event,
+    ) -> impl Future<Output = Result<Claim, SinkError>> + Send + 'a {
+        (**self).publish_once(key, ttl, event)
     }
 }
 

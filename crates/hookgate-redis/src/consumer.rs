@@ -1,0 +1,316 @@
+//! [`RedisStreamConsumer`]: reads what [`crate::RedisStreamSink`] wrote, in a consumer group.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, UNIX_EPOCH};
+
+use bytes::Bytes;
+use hookgate_core::{Event, Metadata};
+use redis::aio::ConnectionManager;
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply};
+
+use crate::{Failure, connect, failure};
+
+/// Why the consumer could not read or acknowledge.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsumerError {
+    /// Redis could not be reached, or did not answer in time.
+    #[error("Redis unavailable: {0}")]
+    Unavailable(#[source] redis::RedisError),
+    /// Redis answered something unexpected.
+    #[error("Redis: {0}")]
+    Redis(#[source] redis::RedisError),
+}
+
+impl From<redis::RedisError> for ConsumerError {
+    fn from(e: redis::RedisError) -> Self {
+        match failure(&e) {
+            Failure::Timeout | Failure::Unavailable => Self::Unavailable(e),
+            Failure::Protocol => Self::Redis(e),
+        }
+    }
+}
+
+/// One event read from the stream, to be acknowledged once handled.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The stream entry's id.
+    pub id: String,
+    /// The event, as the sink wrote it (the same type the in-process channel gives).
+    pub event: Event,
+}
+
+/// Reads a Redis Stream in a consumer group: new entries, entries this consumer read but did not
+/// acknowledge before it stopped, and entries another consumer left pending longer than the
+/// idle time (a consumer that crashed). An entry is acknowledged (`XACK`) only once its handler
+/// succeeded; until then it stays pending and is delivered again.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), hookgate_redis::ConsumerError> {
+/// use hookgate_redis::RedisStreamConsumer;
+///
+/// let mut consumer = RedisStreamConsumer::builder("redis://127.0.0.1:6379")
+///     .stream("hookgate:events")
+///     .group("billing")
+///     .consumer("worker-1")
+///     .build()
+///     .await?;
+/// consumer
+///     .run(|event| async move {
+///         println!("{} {:?}", event.metadata().delivery_id(), event.metadata().event_type());
+///         Ok::<(), std::io::Error>(()) // an Err leaves the entry pending: it comes back
+///     })
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct RedisStreamConsumer {
+    conn: ConnectionManager,
+    stream: String,
+    group: String,
+    consumer: String,
+    min_idle: Duration,
+    block: Duration,
+    batch: usize,
+    /// Whether this consumer's own pending entries (from before a restart) were read.
+    own_pending_read: bool,
+    /// Where the next `XAUTOCLAIM` scan starts.
+    claim_cursor: String,
+    buffered: VecDeque<Delivery>,
+}
+
+impl std::fmt::Debug for RedisStreamConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStreamConsumer")
+            .field("stream", &self.stream)
+            .field("group", &self.group)
+            .field("consumer", &self.consumer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`RedisStreamConsumer`].
+#[derive(Debug)]
+#[must_use]
+pub struct RedisStreamConsumerBuilder {
+    url: String,
+    stream: String,
+    group: String,
+    consumer: String,
+    min_idle: Duration,
+    block: Duration,
+    batch: usize,
+}
+
+impl RedisStreamConsumerBuilder {
+    /// The stream's key (default `hookgate:events`).
+    pub fn stream(mut self, stream: impl Into<String>) -> Self {
+        self.stream = stream.into();
+        self
+    }
+    /// The consumer group (default `hookgate`); created at the stream's start if missing.
+    pub fn group(mut self, group: impl Into<String>) -> Self {
+        self.group = group.into();
+        self
+    }
+    /// This consumer's name within the group (default: host-independent `consumer-<pid>`).
+    /// Give a restarted worker the same name to read its own pending entries at once.
+    pub fn consumer(mut self, consumer: impl Into<String>) -> Self {
+        self.consumer = consumer.into();
+        self
+    }
+    /// How long an entry may stay pending with another consumer before this one takes it over
+    /// (default 60 s: longer than any handler should take).
+    pub fn min_idle(mut self, min_idle: Duration) -> Self {
+        self.min_idle = min_idle;
+        self
+    }
+    /// How long one read waits for new entries (default 2 s).
+    pub fn block(mut self, block: Duration) -> Self {
+        self.block = block;
+        self
+    }
+    /// Connects and creates the group if it does not exist.
+    pub async fn build(self) -> Result<RedisStreamConsumer, ConsumerError> {
+        let mut conn = connect(&self.url, self.block + Duration::from_secs(5)).await?;
+        let created: Result<(), redis::RedisError> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut conn)
+            .await;
+        match created {
+            Err(e) if e.code() != Some("BUSYGROUP") => return Err(e.into()),
+            _ => {}
+        }
+        Ok(RedisStreamConsumer {
+            conn,
+            stream: self.stream,
+            group: self.group,
+            consumer: self.consumer,
+            min_idle: self.min_idle,
+            block: self.block,
+            batch: self.batch,
+            own_pending_read: false,
+            claim_cursor: "0-0".into(),
+            buffered: VecDeque::new(),
+        })
+    }
+}
+
+impl RedisStreamConsumer {
+    /// Starts configuring a consumer of the stream at `url`.
+    pub fn builder(url: impl Into<String>) -> RedisStreamConsumerBuilder {
+        RedisStreamConsumerBuilder {
+            url: url.into(),
+            stream: "hookgate:events".into(),
+            group: "hookgate".into(),
+            consumer: format!("consumer-{}", std::process::id()),
+            min_idle: Duration::from_secs(60),
+            block: Duration::from_secs(2),
+            batch: 64,
+        }
+    }
+
+    /// The next delivery, or `None` when nothing arrived within the block time. Own pending
+    /// entries come first (after a restart), then entries another consumer left idle, then new
+    /// ones.
+    pub async fn next(&mut self) -> Result<Option<Delivery>, ConsumerError> {
+        if self.buffered.is_empty() {
+            self.fill().await?;
+        }
+        Ok(self.buffered.pop_front())
+    }
+
+    /// Acknowledges `delivery`: it is handled and never delivered again.
+    pub async fn ack(&mut self, delivery: &Delivery) -> Result<(), ConsumerError> {
+        redis::cmd("XACK")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg(&delivery.id)
+            .query_async::<i64>(&mut self.conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Runs `handler` on every delivery, acknowledging each one it handled (`Ok`); one it failed
+    /// stays pending and comes back after the idle time. Returns only on a Redis error.
+    pub async fn run<F, Fut, E>(&mut self, mut handler: F) -> Result<(), ConsumerError>
+    where
+        F: FnMut(Event) -> Fut,
+        Fut: std::future::Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
+        loop {
+            let Some(delivery) = self.next().await? else { continue };
+            match handler(delivery.event.clone()).await {
+                Ok(()) => self.ack(&delivery).await?,
+                Err(e) => tracing::warn!(
+                    entry = %delivery.id,
+                    delivery_id = delivery.event.metadata().delivery_id(),
+                    error = %e,
+                    "handler failed: the entry stays pending and is delivered again"
+                ),
+            }
+        }
+    }
+
+    /// Reads the next batch into the buffer.
+    async fn fill(&mut self) -> Result<(), ConsumerError> {
+        if !self.own_pending_read {
+            let own = self.read("0", None).await?;
+            self.own_pending_read = own.is_empty();
+            self.buffered.extend(own);
+            if !self.buffered.is_empty() {
+                return Ok(());
+            }
+        }
+        let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg(&self.consumer)
+            .arg(u64::try_from(self.min_idle.as_millis()).unwrap_or(u64::MAX))
+            .arg(&self.claim_cursor)
+            .arg("COUNT")
+            .arg(self.batch)
+            .query_async(&mut self.conn)
+            .await?;
+        self.claim_cursor = claimed.next_stream_id;
+        let stream = &self.stream;
+        self.buffered.extend(claimed.claimed.into_iter().filter_map(|e| delivery(stream, e)));
+        if self.buffered.is_empty() {
+            let new = self.read(">", Some(self.block)).await?;
+            self.buffered.extend(new);
+        }
+        Ok(())
+    }
+
+    /// `XREADGROUP` from `from` (`0`: this consumer's pending entries; `>`: new ones).
+    async fn read(&mut self, from: &str, block: Option<Duration>) -> Result<Vec<Delivery>, ConsumerError> {
+        let mut options = StreamReadOptions::default().group(&self.group, &self.consumer).count(self.batch);
+        if let Some(b) = block {
+            options = options.block(usize::try_from(b.as_millis()).unwrap_or(usize::MAX));
+        }
+        let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+            .arg(&options)
+            .arg("STREAMS")
+            .arg(&self.stream)
+            .arg(from)
+            .query_async(&mut self.conn)
+            .await?;
+        let entries = reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids);
+        Ok(entries.filter_map(|e| delivery(&self.stream, e)).collect())
+    }
+}
+
+/// The delivery of one entry of `stream`; an entry that is not the sink's is logged and left
+/// pending.
+fn delivery(stream: &str, entry: StreamId) -> Option<Delivery> {
+    match event_of(&entry.map) {
+        Some(event) => Some(Delivery { id: entry.id, event }),
+        None => {
+            tracing::warn!(stream, entry = %entry.id, "entry is not a hookgate event: skipped");
+            None
+        }
+    }
+}
+
+/// The event a [`crate::RedisStreamSink`] entry holds.
+fn event_of(fields: &HashMap<String, redis::Value>) -> Option<Event> {
+    let bytes = |name: &str| match fields.get(name) {
+        Some(redis::Value::BulkString(b)) => Some(b.clone()),
+        Some(redis::Value::SimpleString(s)) => Some(s.clone().into_bytes()),
+        _ => None,
+    };
+    let text = |name: &str| bytes(name).and_then(|b| String::from_utf8(b).ok());
+    let received_at = text("received_at").and_then(|t| humantime::parse_rfc3339(&t).ok()).unwrap_or(UNIX_EPOCH);
+    let metadata = Metadata::new(text("endpoint")?, text("provider")?, text("delivery_id")?)
+        .with_event_type(text("event_type").as_deref())
+        .with_timestamp(text("timestamp").and_then(|t| t.parse().ok()))
+        .with_received_at(received_at)
+        .with_content_type(text("content_type").as_deref());
+    Some(Event::new(metadata, Bytes::from(bytes("body")?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_written_by_the_sink_reads_back() {
+        let metadata = Metadata::new("/hooks", "github", "d-1")
+            .with_event_type(Some("push"))
+            .with_timestamp(Some(1_700_000_000))
+            .with_received_at(UNIX_EPOCH + Duration::from_millis(1_700_000_000_123))
+            .with_content_type(Some("application/json"));
+        let event = Event::new(metadata, Bytes::from_static(b"{\"a\":\"\xff\"}"));
+        let fields: HashMap<String, redis::Value> = crate::stream::entry(&event)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), redis::Value::BulkString(v)))
+            .collect();
+        let back = event_of(&fields).unwrap();
+        assert_eq!(back.body(), event.body());
+        assert_eq!(back.metadata(), event.metadata());
+    }
+}

@@ -1,0 +1,269 @@
+//! The Redis Streams sink and consumer against a real Redis (`HOOKGATE_REDIS_URL`; under
+//! `CI=true` a missing server fails, otherwise the skip is printed).
+
+use std::io::Write as _;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hookgate_core::{Claim, Endpoint, Event, IdempotencyKey, IdempotencyStore, Preset, Sink, TestRequest};
+use hookgate_redis::{RedisStore, RedisStreamConsumer, RedisStreamSink};
+
+fn redis_url() -> Option<String> {
+    match std::env::var("HOOKGATE_REDIS_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("HOOKGATE_REDIS_URL is not set but CI=true: .ci/run must start Redis")
+        }
+        _ => {
+            let _ = writeln!(std::io::stderr(), "SKIPPED a Redis Streams test: HOOKGATE_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}-{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos())
+}
+
+/// Every event of `stream` at `endpoint`, read with `XRANGE`.
+async fn stream_events(url: &str, stream: &str, endpoint: &str) -> Vec<Event> {
+    let mut consumer = RedisStreamConsumer::builder(url)
+        .stream(stream)
+        .group(unique("reader"))
+        .block(Duration::from_millis(200))
+        .build()
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    while let Some(d) = consumer.next().await.unwrap() {
+        if d.event.metadata().endpoint() == endpoint {
+            events.push(d.event);
+        }
+    }
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_sink_passes_the_sink_acceptance_suite() {
+    let Some(url) = redis_url() else { return };
+    let stream = unique("hookgate:test-events");
+    let sink = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    hookgate_core::acceptance::sink(sink, |endpoint| {
+        let (url, stream) = (url.clone(), stream.clone());
+        async move { stream_events(&url, &stream, &endpoint).await }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_carries_every_field_and_the_exact_body() {
+    let Some(url) = redis_url() else { return };
+    let stream = unique("hookgate:test-fields");
+    let sink = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    let endpoint =
+        Endpoint::builder(unique("/fields"), hookgate_core::Verifier::for_preset(Preset::Stripe, &["s"]).unwrap())
+            .build()
+            .unwrap();
+    let body = "{\"id\":\"evt_1\",\"type\":\"invoice.paid\",\"x\":\"\u{e9}\"}\n";
+    let req = TestRequest::signed(Preset::Stripe, "s", body).header("content-type", "application/json");
+    assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 202);
+    assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 200, "a retry is a duplicate");
+
+    let mut conn = redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let entries: redis::streams::StreamRangeReply =
+        redis::cmd("XRANGE").arg(&stream).arg("-").arg("+").query_async(&mut conn).await.unwrap();
+    assert_eq!(entries.ids.len(), 1, "in the stream once");
+    let e = &entries.ids[0];
+    let field = |k: &str| e.get::<Vec<u8>>(k);
+    assert_eq!(field("delivery_id").unwrap(), b"evt_1");
+    assert_eq!(field("endpoint").unwrap(), endpoint.name().as_bytes());
+    assert_eq!(field("provider").unwrap(), b"stripe");
+    assert_eq!(field("event_type").unwrap(), b"invoice.paid");
+    assert!(String::from_utf8(field("timestamp").unwrap()).unwrap().parse::<i64>().is_ok());
+    assert!(String::from_utf8(field("received_at").unwrap()).unwrap().ends_with('Z'));
+    assert_eq!(field("content_type").unwrap(), b"application/json");
+    assert_eq!(field("body").unwrap(), body.as_bytes(), "the exact bytes");
+
+    // GitHub sends no body fields: no event_type in the entry when unknown, no timestamp.
+    let gh = Endpoint::preset(Preset::Github, &["s"]).unwrap();
+    let push = TestRequest::signed(Preset::Github, "s", "{}").id(&unique("gh"));
+    let other = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    assert_eq!(gh.quick_ack(&push, push.body(), &other).await.status(), 202);
+    let entries: redis::streams::StreamRangeReply =
+        redis::cmd("XRANGE").arg(&stream).arg("-").arg("+").query_async(&mut conn).await.unwrap();
+    let e = &entries.ids[1];
+    assert!(e.get::<Vec<u8>>("event_type").is_none() && e.get::<Vec<u8>>("timestamp").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sink_and_the_store_share_one_dedupe_state() {
+    let Some(url) = redis_url() else { return };
+    let stream = unique("hookgate:test-shared");
+    let sink = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    let store = RedisStore::builder(url.clone()).build().await.unwrap();
+    let key = IdempotencyKey::new(&unique("/shared"), "d-1");
+    // A handler-mode request holds the delivery: the sink answers "in flight", takes nothing.
+    let Claim::Acquired(token) = store.claim(&key, Duration::from_secs(30)).await.unwrap() else { panic!() };
+    let event = || Event::new(hookgate_core::Metadata::new(key.namespace(), "github", "d-1"), "{}".into());
+    assert!(matches!(sink.publish_once(&key, Duration::from_secs(60), event()).await.unwrap(), Claim::InFlight { .. }));
+    assert!(store.release(&key, token).await.unwrap());
+    // Taken once; then the store sees it done, and the sink does not take it again.
+    assert!(matches!(sink.publish_once(&key, Duration::from_secs(60), event()).await.unwrap(), Claim::Acquired(_)));
+    assert_eq!(store.claim(&key, Duration::from_secs(30)).await.unwrap(), Claim::Done);
+    assert_eq!(sink.publish_once(&key, Duration::from_secs(60), event()).await.unwrap(), Claim::Done);
+    assert_eq!(stream_events(&url, &stream, key.namespace()).await.len(), 1);
+}
+
+struct OwnRedis(Child);
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<Self> {
+        let child = match Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("redis-server is not installed"),
+            Err(_) => {
+                let _ = writeln!(std::io::stderr(), "SKIPPED a Redis Streams test: no redis-server binary");
+                return None;
+            }
+        };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(10), "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Self(child))
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_is_503_and_the_retry_goes_through_once_it_is_back() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let Some(redis) = OwnRedis::start(port) else { return };
+    let url = format!("redis://127.0.0.1:{port}");
+    let down = RedisStreamSink::builder(url.clone()).timeout(Duration::from_millis(300)).build().await.unwrap();
+    drop(redis);
+    let up = Later { url: url.clone(), port, running: tokio::sync::Mutex::new(None) };
+    hookgate_core::acceptance::sink_down(down, up, |endpoint| {
+        let url = url.clone();
+        async move { stream_events(&url, "hookgate:events", &endpoint).await }
+    })
+    .await;
+}
+
+/// A sink whose Redis starts when it is first used: the broker coming back.
+struct Later {
+    url: String,
+    port: u16,
+    running: tokio::sync::Mutex<Option<(OwnRedis, RedisStreamSink)>>,
+}
+
+impl Later {
+    async fn sink(&self) -> RedisStreamSink {
+        let mut running = self.running.lock().await;
+        if running.is_none() {
+            let redis = OwnRedis::start(self.port).expect("redis-server starts again");
+            *running = Some((redis, RedisStreamSink::builder(self.url.clone()).build().await.unwrap()));
+        }
+        running.as_ref().map(|(_, sink)| sink.clone()).unwrap()
+    }
+}
+
+impl Sink for Later {
+    async fn publish(&self, event: Event) -> Result<(), hookgate_core::SinkError> {
+        self.sink().await.publish(event).await
+    }
+    fn remembers_deliveries(&self) -> bool {
+        true
+    }
+    async fn publish_once(
+        &self,
+        key: &IdempotencyKey,
+        ttl: Duration,
+        event: Event,
+    ) -> Result<Claim, hookgate_core::SinkError> {
+        self.sink().await.publish_once(key, ttl, event).await
+    }
+}
+
+/// When the append fails, the script stops before marking the delivery: 503, and the retry is
+/// taken once the stream can be written again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_append_marks_nothing() {
+    let Some(url) = redis_url() else { return };
+    let stream = unique("hookgate:test-wrongtype");
+    let mut conn = redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    // The stream's key holds a string: XADD fails with WRONGTYPE.
+    redis::cmd("SET").arg(&stream).arg("not a stream").query_async::<()>(&mut conn).await.unwrap();
+    let sink = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    let endpoint =
+        Endpoint::builder(unique("/wrongtype"), hookgate_core::Verifier::for_preset(Preset::Github, &["s"]).unwrap())
+            .build()
+            .unwrap();
+    let req = TestRequest::signed(Preset::Github, "s", "{}").id("d-1");
+    assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 503);
+    redis::cmd("DEL").arg(&stream).query_async::<()>(&mut conn).await.unwrap();
+    assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 202, "nothing was marked");
+    assert_eq!(stream_events(&url, &stream, endpoint.name()).await.len(), 1);
+}
+
+/// A consumer that stops before acknowledging leaves its entries pending: a restarted consumer
+/// of the same name reads them first, and another consumer takes them over once idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_entries_survive_a_consumer_crash() {
+    let Some(url) = redis_url() else { return };
+    let stream = unique("hookgate:test-consumers");
+    let group = unique("workers");
+    let sink = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    let endpoint = Endpoint::preset(Preset::Github, &["s"]).unwrap();
+    for i in 0..3 {
+        let req = TestRequest::signed(Preset::Github, "s", format!("{{\"n\":{i}}}")).id(&unique("c"));
+        assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 202);
+    }
+    let consumer = |name: &str, idle: Duration| {
+        RedisStreamConsumer::builder(url.clone())
+            .stream(stream.clone())
+            .group(group.clone())
+            .consumer(name)
+            .min_idle(idle)
+            .block(Duration::from_millis(200))
+            .build()
+    };
+    // Worker A reads all three, acknowledges one, and "crashes".
+    let mut a = consumer("a", Duration::from_secs(60)).await.unwrap();
+    let first = a.next().await.unwrap().unwrap();
+    a.ack(&first).await.unwrap();
+    let second = a.next().await.unwrap().unwrap();
+    let third = a.next().await.unwrap().unwrap();
+    drop(a);
+    // Restarted under the same name: its own pending entries first.
+    let mut a = consumer("a", Duration::from_secs(60)).await.unwrap();
+    let again = a.next().await.unwrap().unwrap();
+    assert_eq!(again.id, second.id);
+    drop(a);
+    // Worker B takes over what A left idle (here: idle for more than 100 ms).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let mut b = consumer("b", Duration::from_millis(100)).await.unwrap();
+    let mut taken = Vec::new();
+    while let Some(d) = b.next().await.unwrap() {
+        taken.push(d.id.clone());
+        b.ack(&d).await.unwrap();
+    }
+    taken.sort();
+    let mut want = vec![second.id, third.id];
+    want.sort();
+    assert_eq!(taken, want, "the two unacknowledged entries, each once");
+    // Everything is acknowledged now: nothing more for anyone.
+    let mut c = consumer("c", Duration::from_millis(1)).await.unwrap();
+    assert!(c.next().await.unwrap().is_none());
+}
