@@ -16,8 +16,19 @@ struct FileConfig {
     listen: Option<String>,
     max_body_bytes: Option<usize>,
     store: Option<StoreConfig>,
+    sink: Option<SinkConfig>,
     #[serde(default)]
     endpoints: Vec<EndpointConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SinkConfig {
+    kind: Option<String>,
+    url: Option<String>,
+    stream: Option<String>,
+    subject: Option<String>,
+    max_len: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -54,12 +65,77 @@ pub(crate) enum StoreSpec {
     Redis { url: String },
 }
 
+/// Where quick-ack puts a verified, new delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SinkSpec {
+    /// One JSON line per delivery on stdout.
+    Stdout,
+    /// One entry per delivery in a Redis Stream.
+    RedisStream { url: String, stream: String, max_len: Option<usize> },
+}
+
+/// The default stream of the Redis Streams sink.
+pub(crate) const DEFAULT_STREAM: &str = "hookgate:events";
+
 /// What `serve` runs.
 pub(crate) struct ServeConfig {
     pub(crate) listen: SocketAddr,
     pub(crate) endpoints: Vec<EndpointSpec>,
     pub(crate) ttl: Duration,
     pub(crate) store: StoreSpec,
+    pub(crate) sink: SinkSpec,
+}
+
+/// The sink a `--sink` URL names: `stdout`, `redis://…`; `stream` is `--stream`.
+pub(crate) fn sink_from_flag(url: &str, stream: Option<&str>, subject: Option<&str>) -> anyhow::Result<SinkSpec> {
+    let kind = match url {
+        "stdout" => "stdout",
+        u if u.starts_with("redis://") || u.starts_with("rediss://") => "redis-stream",
+        u if u.starts_with("nats://") => "nats",
+        u => bail!("`{u}` is not a sink: use stdout, redis://host:port[/db] or nats://host:port"),
+    };
+    sink(kind, Some(url), stream, subject, None)
+}
+
+/// The sink of `kind`, checked: what the flags and the `[sink]` table resolve to.
+fn sink(
+    kind: &str,
+    url: Option<&str>,
+    stream: Option<&str>,
+    subject: Option<&str>,
+    max_len: Option<usize>,
+) -> anyhow::Result<SinkSpec> {
+    match kind {
+        "stdout" => {
+            if let Some(u) = url.filter(|u| *u != "stdout") {
+                bail!("url `{u}` does not go with kind = \"stdout\"");
+            }
+            Ok(SinkSpec::Stdout)
+        }
+        "redis-stream" => {
+            let url = match url {
+                Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => u,
+                Some(u) => bail!("url `{u}` is not a redis:// URL"),
+                None => bail!("url is required with kind = \"redis-stream\""),
+            };
+            if subject.is_some() {
+                bail!("subject goes with a NATS sink, not a Redis stream");
+            }
+            let stream = stream.unwrap_or(DEFAULT_STREAM);
+            if stream.is_empty() {
+                bail!("stream must not be empty");
+            }
+            Ok(SinkSpec::RedisStream {
+                url: url.to_owned(),
+                stream: stream.to_owned(),
+                max_len: max_len.filter(|n| *n > 0),
+            })
+        }
+        "nats" => {
+            bail!("the NATS JetStream sink is not in this version of hookgate yet (use stdout or a redis:// stream)")
+        }
+        other => bail!("unknown sink `{other}` (use \"stdout\" or \"redis-stream\")"),
+    }
 }
 
 fn secret_text(raw: &str) -> anyhow::Result<String> {
@@ -124,19 +200,28 @@ fn listen(addr: &str) -> anyhow::Result<SocketAddr> {
     all.next().ok_or_else(bad)
 }
 
-pub(crate) fn from_flags(
-    provider: &str,
-    secrets: &[String],
-    addr: &str,
-    path: &str,
-    tolerance_secs: u64,
-    max_body_bytes: usize,
-) -> anyhow::Result<ServeConfig> {
+/// The quick flags of `serve`, without a config file.
+pub(crate) struct Flags<'a> {
+    pub(crate) provider: &'a str,
+    pub(crate) secrets: &'a [String],
+    pub(crate) listen: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) tolerance_secs: u64,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) sink: SinkSpec,
+}
+
+pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
+    let store = match &f.sink {
+        SinkSpec::RedisStream { url, .. } => StoreSpec::Redis { url: url.clone() },
+        SinkSpec::Stdout => StoreSpec::Memory { capacity: 1_000_000 },
+    };
     Ok(ServeConfig {
-        listen: listen(addr).context("--listen")?,
-        endpoints: vec![endpoint(path, provider, secrets, tolerance_secs, max_body_bytes)?],
+        listen: listen(f.listen).context("--listen")?,
+        endpoints: vec![endpoint(f.path, f.provider, f.secrets, f.tolerance_secs, f.max_body_bytes)?],
         ttl: Duration::from_secs(86_400),
-        store: StoreSpec::Memory { capacity: 1_000_000 },
+        store,
+        sink: f.sink,
     })
 }
 
@@ -155,6 +240,7 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
     let max_body = cfg.max_body_bytes.unwrap_or(1_048_576);
     let (mut ttl, mut capacity) = (Duration::from_secs(86_400), 1_000_000);
     let mut redis_url = None;
+    let had_store = cfg.store.is_some();
     if let Some(store) = cfg.store {
         match store.kind.as_deref().unwrap_or("memory") {
             "memory" => {}
@@ -203,11 +289,25 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
         .map_err(|err| in_file(format!("endpoints[{i}] ({})", e.path), err))?;
         endpoints.push(spec);
     }
-    let store = match redis_url {
-        Some(url) => StoreSpec::Redis { url },
-        None => StoreSpec::Memory { capacity },
+    let sink = match cfg.sink {
+        None => SinkSpec::Stdout,
+        Some(c) => sink(
+            c.kind.as_deref().unwrap_or("stdout"),
+            c.url.as_deref(),
+            c.stream.as_deref(),
+            c.subject.as_deref(),
+            c.max_len,
+        )
+        .map_err(|e| in_file("sink".into(), e))?,
     };
-    Ok(ServeConfig { listen, endpoints, ttl, store })
+    let store = match (redis_url, had_store, &sink) {
+        (Some(url), _, _) => StoreSpec::Redis { url },
+        // A Redis stream with no store configured remembers deliveries in the same Redis: an
+        // in-memory store would forget them at a restart, and a retry would be appended again.
+        (None, false, SinkSpec::RedisStream { url, .. }) => StoreSpec::Redis { url: url.clone() },
+        (None, _, _) => StoreSpec::Memory { capacity },
+    };
+    Ok(ServeConfig { listen, endpoints, ttl, store, sink })
 }
 
 /// What `hookgate config example` prints: every key, with its default, valid as it is.
@@ -226,6 +326,14 @@ kind = "memory"          # "memory" (one process, forgotten at restart) or "redi
 ttl_secs = 86400         # how long a processed delivery is remembered (24 h)
 capacity = 1000000       # memory store only: the most deliveries remembered at once
 # url = "redis://127.0.0.1:6379/0"   # required with kind = "redis"
+
+# Where a verified, new delivery goes; the 202 is written only once it is there.
+[sink]
+kind = "stdout"          # "stdout" (one JSON line per delivery) or "redis-stream"
+# url = "redis://127.0.0.1:6379/0"   # required with kind = "redis-stream"; with no [store] table,
+#                                    # deliveries are also remembered in this Redis
+# stream = "hookgate:events"         # the stream's key
+# max_len = 1000000                  # trim the stream to about this many entries (default: no trim)
 
 # One table per endpoint. `path` is the URL path and the dedupe namespace.
 [[endpoints]]

@@ -89,6 +89,20 @@ struct ServeArgs {
     /// docs/config.md; `hookgate config example` prints a complete file).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Where verified, new deliveries go: `stdout` (one JSON line each), or
+    /// `redis://host:port[/db]` (a Redis Stream; 202 once the entry is written).
+    #[arg(long, default_value = "stdout", conflicts_with = "config")]
+    sink: String,
+    /// The Redis Stream's key, with a redis:// sink.
+    #[arg(long, conflicts_with = "config")]
+    stream: Option<String>,
+    /// The NATS subject, with a nats:// sink.
+    #[arg(long, conflicts_with = "config")]
+    subject: Option<String>,
+    /// When the sink's broker (or the Redis store) cannot be reached at start, wait for it,
+    /// trying every second, before listening. Without it, an unreachable broker stops the start.
+    #[arg(long)]
+    wait_for_sink: bool,
 }
 
 #[derive(Args)]

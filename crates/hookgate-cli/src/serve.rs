@@ -1,4 +1,5 @@
-//! `hookgate serve`: quick-ack endpoints on hookgate-tower, one JSON line per verified delivery.
+//! `hookgate serve`: quick-ack endpoints on hookgate-tower; each verified delivery goes to the
+//! sink: one JSON line on stdout, or an entry in a Redis Stream.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -11,20 +12,21 @@ use hookgate_core::{BoxedStore, Endpoint, Event, MemoryStore, ReplayWindow, Veri
 use hookgate_tower::QuickAck;
 
 use crate::ServeArgs;
-use crate::config::{self, ServeConfig, StoreSpec};
+use crate::config::{self, ServeConfig, SinkSpec, StoreSpec};
 
 pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let cfg = match &a.config {
         // --listen, when given, overrides the file's.
         Some(file) => config::from_file(file, a.listen.as_deref())?,
-        None => config::from_flags(
-            a.provider.as_deref().unwrap_or_default(),
-            &a.secrets,
-            a.listen.as_deref().unwrap_or(config::DEFAULT_LISTEN),
-            &a.path,
-            a.tolerance_secs,
-            a.max_body_bytes,
-        )?,
+        None => config::from_flags(config::Flags {
+            provider: a.provider.as_deref().unwrap_or_default(),
+            secrets: &a.secrets,
+            listen: a.listen.as_deref().unwrap_or(config::DEFAULT_LISTEN),
+            path: &a.path,
+            tolerance_secs: a.tolerance_secs,
+            max_body_bytes: a.max_body_bytes,
+            sink: config::sink_from_flag(&a.sink, a.stream.as_deref(), a.subject.as_deref()).context("--sink")?,
+        })?,
     };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HOOKGATE_LOG").unwrap_or_else(|_| "info".into()))
@@ -32,7 +34,7 @@ pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    rt.block_on(run(cfg))?;
+    rt.block_on(run(cfg, a.wait_for_sink))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -68,18 +70,34 @@ pub(crate) fn json_line(ev: &Event) -> String {
     serde_json::to_string(&line).expect("serialisable")
 }
 
-async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
+async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
     let store = match &cfg.store {
         StoreSpec::Memory { capacity } => {
             BoxedStore::new(MemoryStore::builder().capacity(*capacity).build().context("store")?)
         }
         StoreSpec::Redis { url } => {
-            let redis = hookgate_redis::RedisStore::builder(url.clone())
-                .build()
-                .await
-                .map_err(|e| anyhow::anyhow!("store: {e}"))?;
-            tracing::info!("idempotency store: Redis");
+            let redis =
+                reach("the Redis store", url, wait_for_sink, || hookgate_redis::RedisStore::builder(url).build())
+                    .await
+                    .context("store")?;
+            tracing::info!(%url, "idempotency store: Redis");
             BoxedStore::new(redis)
+        }
+    };
+    let sink = match &cfg.sink {
+        SinkSpec::Stdout => None,
+        SinkSpec::RedisStream { url, stream, max_len } => {
+            let sink = reach("the Redis stream", url, wait_for_sink, || {
+                let builder = hookgate_redis::RedisStreamSink::builder(url).stream(stream);
+                match max_len {
+                    Some(n) => builder.max_len(*n).build(),
+                    None => builder.build(),
+                }
+            })
+            .await
+            .context("sink")?;
+            tracing::info!(%url, %stream, "sink: Redis stream");
+            Some(sink)
         }
     };
     // Bound first: a port in use is reported before any endpoint is said to be ready.
@@ -100,11 +118,14 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
             .build()
             .with_context(|| format!("endpoint {}", e.path))?;
         tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
-        app = app.route_service(&e.path, QuickAck::new(endpoint, tx.clone()));
+        app = match &sink {
+            None => app.route_service(&e.path, QuickAck::new(endpoint, tx.clone())),
+            Some(sink) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+        };
     }
     drop(tx);
 
-    // The consumer: prints each delivery, in order, as soon as it is handed off.
+    // The stdout sink's consumer: prints each delivery, in order, as soon as it is handed off.
     let printer = tokio::spawn(async move {
         let mut n = 0u64;
         while let Some(ev) = rx.recv().await {
@@ -124,8 +145,33 @@ async fn run(cfg: ServeConfig) -> anyhow::Result<()> {
         .await
         .context("draining timed out")?
         .context("printer")?;
-    tracing::info!(deliveries = printed, uptime_secs = started.elapsed().unwrap_or_default().as_secs(), "bye");
+    tracing::info!(printed, uptime_secs = started.elapsed().unwrap_or_default().as_secs(), "bye");
     Ok(())
+}
+
+/// Connects with `connect`; when that fails and `wait` is set, tries again every second
+/// (logging every ten tries) until it succeeds.
+async fn reach<T, E, Fut>(what: &str, url: &str, wait: bool, connect: impl Fn() -> Fut) -> anyhow::Result<T>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let mut tries = 0u32;
+    loop {
+        match connect().await {
+            Ok(t) => return Ok(t),
+            Err(e) if !wait => {
+                return Err(anyhow::anyhow!("{e} (start with --wait-for-sink to wait for it)"));
+            }
+            Err(e) => {
+                if tries % 10 == 0 {
+                    tracing::warn!(%url, error = %e, "waiting for {what} to answer");
+                }
+                tries += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

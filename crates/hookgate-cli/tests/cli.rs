@@ -567,3 +567,79 @@ fn first_hour_cli_fixes() {
     assert_eq!(down.status.code(), Some(2));
     assert!(text(&down).contains(&url), "{}", text(&down));
 }
+
+/// `serve --sink redis://…`: each delivery is one stream entry, duplicates are not appended, the
+/// dedupe keys live in the same Redis; a broker that cannot be reached stops the start.
+#[test]
+fn serve_into_a_redis_stream() {
+    let url = match std::env::var("HOOKGATE_REDIS_URL") {
+        Ok(u) => u,
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_REDIS_URL unset under CI=true"),
+        Err(_) => return skipped("serve_into_a_redis_stream: HOOKGATE_REDIS_URL is not set"),
+    };
+    let stream = format!("hookgate:cli-{}-{}", std::process::id(), now());
+    let path = format!("/s-{}-{}", std::process::id(), now());
+    let (child, port) =
+        serve(&["--provider", "github", "--secret", "s", "--path", &path, "--sink", &url, "--stream", &stream]);
+    let target = format!("http://127.0.0.1:{port}{path}");
+    let sent = run(&[
+        "send",
+        &target,
+        "--provider",
+        "github",
+        "--secret",
+        "s",
+        "--count",
+        "20",
+        "--concurrency",
+        "4",
+        "--duplicates",
+        "0.25",
+    ]);
+    assert!(sent.status.success(), "{}", text(&sent));
+    assert!(text(&sent).contains("202     15") && text(&sent).contains("200     5"), "{}", text(&sent));
+    let (stdout, stderr) = stop(child);
+    assert!(stdout.is_empty(), "deliveries go to the stream, not stdout: {stdout}");
+    assert!(stderr.contains("sink: Redis stream"), "{stderr}");
+    let host_port = url.trim_start_matches("redis://").trim_end_matches('/');
+    let (host, port) = host_port.rsplit_once(':').unwrap();
+    let xlen = Command::new("redis-cli").args(["-h", host, "-p", port, "XLEN", &stream]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&xlen.stdout).trim(), "15", "each delivery once");
+
+    let down = run(&[
+        "serve",
+        "--provider",
+        "github",
+        "--secret",
+        "s",
+        "--sink",
+        &format!("redis://127.0.0.1:{}", free_port()),
+        "--listen",
+        &format!("127.0.0.1:{}", free_port()),
+    ]);
+    assert_eq!(down.status.code(), Some(2));
+    assert!(text(&down).contains("--wait-for-sink"), "{}", text(&down));
+}
+
+#[test]
+fn sink_configuration_errors_name_the_key() {
+    let dir = std::env::temp_dir().join(format!("hookgate-sink-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let endpoint = "[[endpoints]]\npath='/a'\nprovider='github'\nsecrets=['x']\n";
+    for (sink, expect) in [
+        ("[sink]\nkind='redis-stream'\n", "sink: url is required"),
+        ("[sink]\nkind='redis-stream'\nurl='http://x'\n", "sink: url `http://x` is not a redis:// URL"),
+        ("[sink]\nkind='kafka'\n", "sink: unknown sink `kafka`"),
+        ("[sink]\nkind='nats'\nurl='nats://127.0.0.1:4222'\n", "sink: the NATS JetStream sink is not in this version"),
+        ("[sink]\nkind='stdout'\nstreem='x'\n", "unknown field `streem`"),
+    ] {
+        let file = dir.join("sink.toml");
+        std::fs::write(&file, format!("{sink}{endpoint}")).unwrap();
+        let o = run(&["serve", "--config", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains(expect), "expected `{expect}` in {}", text(&o));
+    }
+    let flag = run(&["serve", "--provider", "github", "--secret", "s", "--sink", "kafka://x"]);
+    assert_eq!(flag.status.code(), Some(2));
+    assert!(text(&flag).contains("--sink") && text(&flag).contains("not a sink"), "{}", text(&flag));
+}
