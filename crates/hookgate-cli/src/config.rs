@@ -72,10 +72,15 @@ pub(crate) enum SinkSpec {
     Stdout,
     /// One entry per delivery in a Redis Stream.
     RedisStream { url: String, stream: String, max_len: Option<usize> },
+    /// One message per delivery on a NATS JetStream subject.
+    Nats { url: String, stream: String, subject: String },
 }
 
 /// The default stream of the Redis Streams sink.
 pub(crate) const DEFAULT_STREAM: &str = "hookgate:events";
+/// The default stream and subject of the NATS JetStream sink.
+pub(crate) const DEFAULT_NATS_STREAM: &str = "HOOKGATE";
+pub(crate) const DEFAULT_NATS_SUBJECT: &str = "hookgate.events";
 
 /// What `serve` runs.
 pub(crate) struct ServeConfig {
@@ -132,9 +137,21 @@ fn sink(
             })
         }
         "nats" => {
-            bail!("the NATS JetStream sink is not in this version of hookgate yet (use stdout or a redis:// stream)")
+            let url = match url {
+                Some(u) if u.starts_with("nats://") || u.starts_with("tls://") => u,
+                Some(u) => bail!("url `{u}` is not a nats:// URL"),
+                None => bail!("url is required with kind = \"nats\""),
+            };
+            if max_len.is_some() {
+                bail!("max_len goes with a Redis stream; size a JetStream stream with NATS itself");
+            }
+            let (stream, subject) = (stream.unwrap_or(DEFAULT_NATS_STREAM), subject.unwrap_or(DEFAULT_NATS_SUBJECT));
+            if stream.is_empty() || subject.is_empty() {
+                bail!("stream and subject must not be empty");
+            }
+            Ok(SinkSpec::Nats { url: url.to_owned(), stream: stream.to_owned(), subject: subject.to_owned() })
         }
-        other => bail!("unknown sink `{other}` (use \"stdout\" or \"redis-stream\")"),
+        other => bail!("unknown sink `{other}` (use \"stdout\", \"redis-stream\" or \"nats\")"),
     }
 }
 
@@ -214,7 +231,7 @@ pub(crate) struct Flags<'a> {
 pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
     let store = match &f.sink {
         SinkSpec::RedisStream { url, .. } => StoreSpec::Redis { url: url.clone() },
-        SinkSpec::Stdout => StoreSpec::Memory { capacity: 1_000_000 },
+        SinkSpec::Stdout | SinkSpec::Nats { .. } => StoreSpec::Memory { capacity: 1_000_000 },
     };
     Ok(ServeConfig {
         listen: listen(f.listen).context("--listen")?,
@@ -329,11 +346,12 @@ capacity = 1000000       # memory store only: the most deliveries remembered at 
 
 # Where a verified, new delivery goes; the 202 is written only once it is there.
 [sink]
-kind = "stdout"          # "stdout" (one JSON line per delivery) or "redis-stream"
-# url = "redis://127.0.0.1:6379/0"   # required with kind = "redis-stream"; with no [store] table,
-#                                    # deliveries are also remembered in this Redis
-# stream = "hookgate:events"         # the stream's key
-# max_len = 1000000                  # trim the stream to about this many entries (default: no trim)
+kind = "stdout"          # "stdout" (one JSON line per delivery), "redis-stream" or "nats"
+# url = "redis://127.0.0.1:6379/0"   # required with "redis-stream" (with no [store] table,
+#                                    # deliveries are also remembered in this Redis) or "nats://..."
+# stream = "hookgate:events"         # Redis: the stream's key; NATS: the stream ("HOOKGATE")
+# subject = "hookgate.events"        # NATS only: the subject events are published to
+# max_len = 1000000                  # Redis only: trim to about this many entries (default: none)
 
 # One table per endpoint. `path` is the URL path and the dedupe namespace.
 [[endpoints]]

@@ -89,14 +89,15 @@ struct ServeArgs {
     /// docs/config.md; `hookgate config example` prints a complete file).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Where verified, new deliveries go: `stdout` (one JSON line each), or
-    /// `redis://host:port[/db]` (a Redis Stream; 202 once the entry is written).
+    /// Where verified, new deliveries go: `stdout` (one JSON line each),
+    /// `redis://host:port[/db]` (a Redis Stream; 202 once the entry is written) or
+    /// `nats://host:port` (NATS JetStream; 202 once the PubAck arrived).
     #[arg(long, default_value = "stdout", conflicts_with = "config")]
     sink: String,
-    /// The Redis Stream's key, with a redis:// sink.
+    /// The Redis Stream's key (default hookgate:events), or the JetStream stream (default HOOKGATE).
     #[arg(long, conflicts_with = "config")]
     stream: Option<String>,
-    /// The NATS subject, with a nats:// sink.
+    /// The NATS subject (default hookgate.events), with a nats:// sink.
     #[arg(long, conflicts_with = "config")]
     subject: Option<String>,
     /// When the sink's broker (or the Redis store) cannot be reached at start, wait for it,

@@ -1,5 +1,5 @@
 //! `hookgate serve`: quick-ack endpoints on hookgate-tower; each verified delivery goes to the
-//! sink: one JSON line on stdout, or an entry in a Redis Stream.
+//! sink: one JSON line on stdout, an entry in a Redis Stream, or a NATS JetStream message.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -86,6 +86,15 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
     };
     let sink = match &cfg.sink {
         SinkSpec::Stdout => None,
+        SinkSpec::Nats { url, stream, subject } => {
+            let sink = reach("NATS JetStream", url, wait_for_sink, || {
+                hookgate_nats::NatsSink::builder(url).stream(stream).subject(subject).build()
+            })
+            .await
+            .context("sink")?;
+            tracing::info!(%url, %stream, %subject, "sink: NATS JetStream");
+            Some(Durable::Nats(sink))
+        }
         SinkSpec::RedisStream { url, stream, max_len } => {
             let sink = reach("the Redis stream", url, wait_for_sink, || {
                 let builder = hookgate_redis::RedisStreamSink::builder(url).stream(stream);
@@ -97,7 +106,7 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
             .await
             .context("sink")?;
             tracing::info!(%url, %stream, "sink: Redis stream");
-            Some(sink)
+            Some(Durable::Redis(sink))
         }
     };
     // Bound first: a port in use is reported before any endpoint is said to be ready.
@@ -120,7 +129,8 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
         app = match &sink {
             None => app.route_service(&e.path, QuickAck::new(endpoint, tx.clone())),
-            Some(sink) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+            Some(Durable::Redis(sink)) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+            Some(Durable::Nats(sink)) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
         };
     }
     drop(tx);
@@ -147,6 +157,12 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         .context("printer")?;
     tracing::info!(printed, uptime_secs = started.elapsed().unwrap_or_default().as_secs(), "bye");
     Ok(())
+}
+
+/// A broker sink `serve` hands deliveries to.
+enum Durable {
+    Redis(hookgate_redis::RedisStreamSink),
+    Nats(hookgate_nats::NatsSink),
 }
 
 /// Connects with `connect`; when that fails and `wait` is set, tries again every second

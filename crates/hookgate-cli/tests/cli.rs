@@ -630,7 +630,8 @@ fn sink_configuration_errors_name_the_key() {
         ("[sink]\nkind='redis-stream'\n", "sink: url is required"),
         ("[sink]\nkind='redis-stream'\nurl='http://x'\n", "sink: url `http://x` is not a redis:// URL"),
         ("[sink]\nkind='kafka'\n", "sink: unknown sink `kafka`"),
-        ("[sink]\nkind='nats'\nurl='nats://127.0.0.1:4222'\n", "sink: the NATS JetStream sink is not in this version"),
+        ("[sink]\nkind='nats'\n", "sink: url is required with kind = \"nats\""),
+        ("[sink]\nkind='nats'\nurl='nats://127.0.0.1:4222'\nmax_len=5\n", "sink: max_len goes with a Redis stream"),
         ("[sink]\nkind='stdout'\nstreem='x'\n", "unknown field `streem`"),
     ] {
         let file = dir.join("sink.toml");
@@ -642,4 +643,40 @@ fn sink_configuration_errors_name_the_key() {
     let flag = run(&["serve", "--provider", "github", "--secret", "s", "--sink", "kafka://x"]);
     assert_eq!(flag.status.code(), Some(2));
     assert!(text(&flag).contains("--sink") && text(&flag).contains("not a sink"), "{}", text(&flag));
+}
+
+/// `serve --sink nats://…`: each delivery is one JetStream message, duplicates are not published
+/// again (the store answers them; JetStream's duplicate window would drop them too).
+#[test]
+fn serve_into_nats_jetstream() {
+    let url = match std::env::var("HOOKGATE_NATS_URL") {
+        Ok(u) => u,
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_NATS_URL unset under CI=true"),
+        Err(_) => return skipped("serve_into_nats_jetstream: HOOKGATE_NATS_URL is not set"),
+    };
+    let n = format!("{}{}", std::process::id(), now());
+    let (stream, subject) = (format!("CLI_{n}"), format!("hookgate.cli.{n}"));
+    let (child, port) =
+        serve(&["--provider", "github", "--secret", "s", "--sink", &url, "--stream", &stream, "--subject", &subject]);
+    let target = format!("http://127.0.0.1:{port}/webhooks");
+    let sent =
+        run(&["send", &target, "--provider", "github", "--secret", "s", "--count", "12", "--duplicates", "0.25"]);
+    assert!(sent.status.success() && text(&sent).contains("202     9"), "{}", text(&sent));
+    let (stdout, stderr) = stop(child);
+    assert!(stdout.is_empty() && stderr.contains("sink: NATS JetStream"), "{stdout}\n{stderr}");
+    let stored = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut consumer = hookgate_nats::NatsConsumer::builder(&url)
+            .stream(&stream)
+            .durable(format!("count{n}"))
+            .build()
+            .await
+            .unwrap();
+        let mut count = 0;
+        while let Ok(Ok(d)) = tokio::time::timeout(std::time::Duration::from_millis(500), consumer.next()).await {
+            consumer.ack(&d).await.unwrap();
+            count += 1;
+        }
+        count
+    });
+    assert_eq!(stored, 9, "each delivery once");
 }
