@@ -3,7 +3,6 @@
 
 use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hookgate_core::{Endpoint, Event, Preset, Sink, TestRequest};
@@ -167,16 +166,16 @@ impl Drop for OwnNats {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nats_down_is_503_and_the_retry_goes_through_once_it_is_back() {
+async fn nats_down_is_503_and_the_same_sink_takes_the_retry_once_it_is_back() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = std::env::temp_dir().join(unique("hookgate-nats-"));
     std::fs::create_dir_all(&dir).unwrap();
     let Some(nats) = OwnNats::start(port, &dir) else { return };
     let url = format!("nats://127.0.0.1:{port}");
-    let down = NatsSink::builder(url.clone()).timeout(Duration::from_millis(500)).build().await.unwrap();
+    let sink = NatsSink::builder(url.clone()).timeout(Duration::from_millis(500)).build().await.unwrap();
     drop(nats);
-    let up = Later { url: url.clone(), port, dir: dir.clone(), running: tokio::sync::Mutex::new(None) };
-    hookgate_core::acceptance::sink_down(down, up, |endpoint| {
+    let back = Back { sink: sink.clone(), port, dir: dir.clone(), running: tokio::sync::Mutex::new(None) };
+    hookgate_core::acceptance::sink_down(sink, back, |endpoint| {
         let url = url.clone();
         async move { stream_events(&url, "HOOKGATE", &endpoint).await }
     })
@@ -184,23 +183,30 @@ async fn nats_down_is_503_and_the_retry_goes_through_once_it_is_back() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A sink whose NATS starts when it is first used: the broker coming back.
-struct Later {
-    url: String,
+/// The sink that was down, once its NATS is started again (with its JetStream store): the client
+/// reconnects by itself. Its first publishes may still fail while it does, as a sender's first
+/// retries would: it tries again for a few seconds.
+struct Back {
+    sink: NatsSink,
     port: u16,
     dir: std::path::PathBuf,
-    running: tokio::sync::Mutex<Option<(OwnNats, Arc<NatsSink>)>>,
+    running: tokio::sync::Mutex<Option<OwnNats>>,
 }
 
-impl Sink for Later {
+impl Sink for Back {
     async fn publish(&self, event: Event) -> Result<(), hookgate_core::SinkError> {
-        let mut running = self.running.lock().await;
-        if running.is_none() {
-            let nats = OwnNats::start(self.port, &self.dir).expect("nats-server starts again");
-            *running = Some((nats, Arc::new(NatsSink::builder(self.url.clone()).build().await.unwrap())));
+        {
+            let mut running = self.running.lock().await;
+            if running.is_none() {
+                *running = Some(OwnNats::start(self.port, &self.dir).expect("nats-server starts again"));
+            }
         }
-        let sink = Arc::clone(&running.as_ref().unwrap().1);
-        drop(running);
-        sink.publish(event).await
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match self.sink.publish(event.clone()).await {
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+                answer => return answer,
+            }
+        }
     }
 }

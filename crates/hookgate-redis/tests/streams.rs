@@ -147,41 +147,42 @@ impl Drop for OwnRedis {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_down_is_503_and_the_retry_goes_through_once_it_is_back() {
+async fn redis_down_is_503_and_the_same_sink_takes_the_retry_once_it_is_back() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let Some(redis) = OwnRedis::start(port) else { return };
     let url = format!("redis://127.0.0.1:{port}");
-    let down = RedisStreamSink::builder(url.clone()).timeout(Duration::from_millis(300)).build().await.unwrap();
+    let sink = RedisStreamSink::builder(url.clone()).timeout(Duration::from_millis(300)).build().await.unwrap();
     drop(redis);
-    let up = Later { url: url.clone(), port, running: tokio::sync::Mutex::new(None) };
-    hookgate_core::acceptance::sink_down(down, up, |endpoint| {
+    let back = Back { sink: sink.clone(), port, running: tokio::sync::Mutex::new(None) };
+    hookgate_core::acceptance::sink_down(sink, back, |endpoint| {
         let url = url.clone();
         async move { stream_events(&url, "hookgate:events", &endpoint).await }
     })
     .await;
 }
 
-/// A sink whose Redis starts when it is first used: the broker coming back.
-struct Later {
-    url: String,
+/// The sink that was down, once its Redis is started again: no new connection is made, the
+/// sink reconnects by itself. Its first publishes may still meet the old connection's error, as
+/// a sender's first retries would: it tries again for a few seconds.
+struct Back {
+    sink: RedisStreamSink,
     port: u16,
-    running: tokio::sync::Mutex<Option<(OwnRedis, RedisStreamSink)>>,
+    running: tokio::sync::Mutex<Option<OwnRedis>>,
 }
 
-impl Later {
-    async fn sink(&self) -> RedisStreamSink {
+impl Back {
+    async fn start(&self) {
         let mut running = self.running.lock().await;
         if running.is_none() {
-            let redis = OwnRedis::start(self.port).expect("redis-server starts again");
-            *running = Some((redis, RedisStreamSink::builder(self.url.clone()).build().await.unwrap()));
+            *running = Some(OwnRedis::start(self.port).expect("redis-server starts again"));
         }
-        running.as_ref().map(|(_, sink)| sink.clone()).unwrap()
     }
 }
 
-impl Sink for Later {
+impl Sink for Back {
     async fn publish(&self, event: Event) -> Result<(), hookgate_core::SinkError> {
-        self.sink().await.publish(event).await
+        self.start().await;
+        self.sink.publish(event).await
     }
     fn remembers_deliveries(&self) -> bool {
         true
@@ -192,7 +193,14 @@ impl Sink for Later {
         ttl: Duration,
         event: Event,
     ) -> Result<Claim, hookgate_core::SinkError> {
-        self.sink().await.publish_once(key, ttl, event).await
+        self.start().await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.sink.publish_once(key, ttl, event.clone()).await {
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+                answer => return answer,
+            }
+        }
     }
 }
 
