@@ -2,6 +2,8 @@
 //! apps `bench-server` serves (and `router-cost` calls in process).
 //! Run `bench/http.sh`; figures are recorded in `BENCHMARKS.md`.
 
+pub mod brokers;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -7,7 +7,10 @@
 //! calibration routes: `bare-headers` (the bare route also taking the `HeaderMap`), `bare-spin`
 //! (the bare route spinning 3 µs per request), `bare-hmac` (the bare route computing the body's
 //! HMAC and nothing else) and `actix-hmac` (the same on the bare actix route); `actix-hand-rolled`
-//! is the hand-rolled check on the bare actix route (`HttpRequest` + `Bytes`).
+//! is the hand-rolled check on the bare actix route (`HttpRequest` + `Bytes`). Durable quick-ack
+//! (`HOOKGATE_REDIS_URL`, `HOOKGATE_NATS_URL`): `quick-ack-redis` (the Redis store, in-process
+//! channel), `quick-ack-redis-stream` and `quick-ack-nats` (the broker sinks), and beside them the
+//! hand-written routes with the same single broker call, `hand-redis-stream` and `hand-nats`.
 //!
 //! Single-threaded runtime: `bench/http.sh` pins it to one core. Completed deliveries are kept for
 //! 1 ms only, so the load generator can cycle through a fixed set of signed requests and every
@@ -18,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use hookgate_bench::{axum_app, endpoint, endpoint_with, quick_ack};
+use hookgate_bench::{axum_app, brokers, endpoint, endpoint_with, quick_ack};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -31,13 +34,22 @@ fn main() {
     rt.block_on(async move {
         let processed = Arc::new(AtomicU64::new(0));
         let p = Arc::clone(&processed);
+        let redis_url = || std::env::var("HOOKGATE_REDIS_URL").expect("HOOKGATE_REDIS_URL");
+        let nats_url = || std::env::var("HOOKGATE_NATS_URL").expect("HOOKGATE_NATS_URL");
         let app = if mode == "quick-ack-redis" {
-            let url = std::env::var("HOOKGATE_REDIS_URL").expect("HOOKGATE_REDIS_URL");
-            let store = hookgate_redis::RedisStore::builder(url).build().await.expect("redis");
+            let store = hookgate_redis::RedisStore::builder(redis_url()).build().await.expect("redis");
             quick_ack(endpoint_with(store), p)
+        } else if mode == "quick-ack-redis-stream" {
+            brokers::redis_stream(&redis_url()).await
+        } else if mode == "hand-redis-stream" {
+            brokers::hand_redis_stream(&redis_url(), p).await
+        } else if mode == "quick-ack-nats" {
+            brokers::nats(&nats_url()).await
+        } else if mode == "hand-nats" {
+            brokers::hand_nats(&nats_url(), p).await
         } else {
             axum_app(&mode, p).unwrap_or_else(|| {
-                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | bare-hmac | hand-rolled | handler | quick-ack | quick-ack-redis | actix-bare | actix | actix-hmac | actix-hand-rolled")
+                panic!("unknown mode {mode}: bare | bare-headers | bare-spin | bare-hmac | hand-rolled | handler | quick-ack | quick-ack-redis | quick-ack-redis-stream | hand-redis-stream | quick-ack-nats | hand-nats | actix-bare | actix | actix-hmac | actix-hand-rolled")
             })
         };
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
