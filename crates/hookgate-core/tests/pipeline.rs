@@ -308,3 +308,15 @@ async fn a_sink_past_its_timeout_is_503_and_the_delivery_is_not_marked() {
     assert_eq!((o.status(), o.header().map(|h| h.0)), (503, Some("retry-after")));
     assert!(matches!(claim_state(&store, "stuck").await, Claim::Acquired(_)), "released for the retry");
 }
+
+/// The in-process channel answers at once: quick-ack needs no timer in the runtime for it.
+#[test]
+fn the_channel_needs_no_timer() {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let e = endpoint();
+        let (tx, _rx) = hookgate_core::channel(4);
+        let h = delivery("no-timer");
+        assert_eq!(e.quick_ack(&h, h.body(), &tx).await.status(), 202);
+    });
+}

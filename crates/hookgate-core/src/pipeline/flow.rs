@@ -260,8 +260,16 @@ impl<St: IdempotencyStore> Endpoint<St> {
         Outcome::Unavailable { retry_after: self.inner.retry_after }
     }
 
-    /// `publish` within the sink timeout; past it, a [`SinkErrorKind::Timeout`].
+    /// `publish` within the sink timeout; past it, a [`SinkErrorKind::Timeout`]. A sink that
+    /// answers at once (the in-process channel) is not timed, so it needs no timer in the
+    /// runtime; one that waits for a broker needs tokio's timer (`enable_time`, or `enable_all`,
+    /// which `#[tokio::main]` does).
     async fn within_timeout<T>(&self, publish: impl Future<Output = Result<T, SinkError>>) -> Result<T, SinkError> {
+        let mut publish = std::pin::pin!(publish);
+        let first = std::future::poll_fn(|cx| std::task::Poll::Ready(publish.as_mut().poll(cx))).await;
+        if let std::task::Poll::Ready(answer) = first {
+            return answer;
+        }
         let limit = self.inner.sink_timeout;
         tokio::time::timeout(limit, publish).await.unwrap_or_else(|_| {
             Err(SinkError::new(SinkErrorKind::Timeout, format!("no acknowledgement within {} ms", limit.as_millis())))

@@ -165,7 +165,8 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
         self
     }
     /// How long quick-ack waits for the sink to acknowledge an event before answering 503 (the
-    /// delivery is then not marked processed). Default 5 s.
+    /// delivery is then not marked processed). Default 5 s. Timing a sink that does not answer at
+    /// once needs tokio's timer in the runtime (`enable_all`, as `#[tokio::main]` does).
     pub fn sink_timeout(mut self, timeout: Duration) -> Self {
         self.sink_timeout = timeout;
         self
