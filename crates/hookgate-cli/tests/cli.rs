@@ -159,11 +159,7 @@ secrets = ["tw-secret"]
 
 #[test]
 fn config_with_the_redis_store() {
-    let url = match std::env::var("HOOKGATE_REDIS_URL") {
-        Ok(u) => u,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_REDIS_URL unset under CI=true"),
-        Err(_) => return skipped("config_with_the_redis_store: HOOKGATE_REDIS_URL is not set"),
-    };
+    let Some(url) = broker_url("HOOKGATE_REDIS_URL", "config_with_the_redis_store") else { return };
     let dir = std::env::temp_dir().join(format!("hookgate-redis-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("hookgate.toml");
@@ -572,11 +568,7 @@ fn first_hour_cli_fixes() {
 /// dedupe keys live in the same Redis; a broker that cannot be reached stops the start.
 #[test]
 fn serve_into_a_redis_stream() {
-    let url = match std::env::var("HOOKGATE_REDIS_URL") {
-        Ok(u) => u,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_REDIS_URL unset under CI=true"),
-        Err(_) => return skipped("serve_into_a_redis_stream: HOOKGATE_REDIS_URL is not set"),
-    };
+    let Some(url) = broker_url("HOOKGATE_REDIS_URL", "serve_into_a_redis_stream") else { return };
     let stream = format!("hookgate:cli-{}-{}", std::process::id(), now());
     let path = format!("/s-{}-{}", std::process::id(), now());
     let (child, port) =
@@ -649,11 +641,7 @@ fn sink_configuration_errors_name_the_key() {
 /// again (the store answers them; JetStream's duplicate window would drop them too).
 #[test]
 fn serve_into_nats_jetstream() {
-    let url = match std::env::var("HOOKGATE_NATS_URL") {
-        Ok(u) => u,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("HOOKGATE_NATS_URL unset under CI=true"),
-        Err(_) => return skipped("serve_into_nats_jetstream: HOOKGATE_NATS_URL is not set"),
-    };
+    let Some(url) = broker_url("HOOKGATE_NATS_URL", "serve_into_nats_jetstream") else { return };
     let n = format!("{}{}", std::process::id(), now());
     let (stream, subject) = (format!("CLI_{n}"), format!("hookgate.cli.{n}"));
     let (child, port) =
@@ -679,4 +667,17 @@ fn serve_into_nats_jetstream() {
         count
     });
     assert_eq!(stored, 9, "each delivery once");
+}
+
+/// The broker URL in `var`: `None` (and a visible skip) when it is unset outside CI; under
+/// `CI=true` an unset URL fails the test.
+fn broker_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{var} unset under CI=true"),
+        _ => {
+            skipped(&format!("{test}: {var} is not set"));
+            None
+        }
+    }
 }

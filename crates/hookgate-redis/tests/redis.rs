@@ -2,40 +2,17 @@
 //! without it these tests say why they skip, except under `CI=true`, where that is a failure.
 //! The restart test starts and stops its own `redis-server` on a spare loopback port.
 
-use std::io::Write as _;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use hookgate_core::{Endpoint, EventReceiver, Preset, TestRequest, Verifier};
 use hookgate_redis::RedisStore;
 use hookgate_tower::QuickAck;
 use tower::ServiceExt;
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
+mod common;
 
-fn redis_url() -> Option<String> {
-    match std::env::var("HOOKGATE_REDIS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if ci() => panic!("HOOKGATE_REDIS_URL is not set but CI=true: .ci/run must start Redis"),
-        _ => {
-            // Written to the process's stderr, not through `eprintln!`, which the test harness
-            // captures and shows only for failures: the skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED a Redis test: HOOKGATE_REDIS_URL is not set (e.g. redis-server --port 16379 --daemonize yes; \
-                 HOOKGATE_REDIS_URL=redis://127.0.0.1:16379 cargo test), or run bash .ci/run"
-            );
-            None
-        }
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos())
-}
+use common::{OwnRedis, free_port, redis_url, unique};
 
 const SECRET: &str = "redis-test-secret";
 
@@ -119,48 +96,6 @@ async fn two_servers_sharing_redis_hand_off_once() {
         handed += 1;
     }
     assert_eq!(handed, 1, "exactly one hand-off across both servers");
-}
-
-struct OwnRedis {
-    child: Child,
-    port: u16,
-}
-
-impl OwnRedis {
-    fn start(port: u16) -> Option<Self> {
-        let child = match Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(_) if ci() => panic!("redis-server is not installed but CI=true"),
-            Err(_) => {
-                let _ = writeln!(std::io::stderr(), "SKIPPED a Redis test: no redis-server binary to start and stop");
-                return None;
-            }
-        };
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(10), "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Self { child, port })
-    }
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

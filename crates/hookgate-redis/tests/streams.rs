@@ -1,29 +1,14 @@
 //! The Redis Streams sink and consumer against a real Redis (`HOOKGATE_REDIS_URL`; under
 //! `CI=true` a missing server fails, otherwise the skip is printed).
 
-use std::io::Write as _;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use hookgate_core::{Claim, Endpoint, Event, IdempotencyKey, IdempotencyStore, Preset, Sink, TestRequest};
 use hookgate_redis::{RedisStore, RedisStreamConsumer, RedisStreamSink};
 
-fn redis_url() -> Option<String> {
-    match std::env::var("HOOKGATE_REDIS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("HOOKGATE_REDIS_URL is not set but CI=true: .ci/run must start Redis")
-        }
-        _ => {
-            let _ = writeln!(std::io::stderr(), "SKIPPED a Redis Streams test: HOOKGATE_REDIS_URL is not set");
-            None
-        }
-    }
-}
+mod common;
 
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos())
-}
+use common::{OwnRedis, free_port, redis_url, unique};
 
 /// Every event of `stream` at `endpoint`, read with `XRANGE`.
 async fn stream_events(url: &str, stream: &str, endpoint: &str) -> Vec<Event> {
@@ -114,41 +99,9 @@ async fn the_sink_and_the_store_share_one_dedupe_state() {
     assert_eq!(stream_events(&url, &stream, key.namespace()).await.len(), 1);
 }
 
-struct OwnRedis(Child);
-
-impl OwnRedis {
-    fn start(port: u16) -> Option<Self> {
-        let child = match Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("redis-server is not installed"),
-            Err(_) => {
-                let _ = writeln!(std::io::stderr(), "SKIPPED a Redis Streams test: no redis-server binary");
-                return None;
-            }
-        };
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(10), "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Self(child))
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_is_503_and_the_same_sink_takes_the_retry_once_it_is_back() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let Some(redis) = OwnRedis::start(port) else { return };
     let url = format!("redis://127.0.0.1:{port}");
     let sink = RedisStreamSink::builder(url.clone()).timeout(Duration::from_millis(300)).build().await.unwrap();
