@@ -29,6 +29,8 @@ struct SinkConfig {
     stream: Option<String>,
     subject: Option<String>,
     max_len: Option<usize>,
+    timeout_secs: Option<u64>,
+    forward_headers: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -74,10 +76,15 @@ pub(crate) enum SinkSpec {
     RedisStream { url: String, stream: String, max_len: Option<usize> },
     /// One message per delivery on a NATS JetStream subject.
     Nats { url: String, stream: String, subject: String },
+    /// Each delivery POSTed to the app, whose answer is the sender's.
+    Http { url: String, timeout: Duration, forward_headers: Vec<String> },
 }
 
 /// The default stream of the Redis Streams sink.
 pub(crate) const DEFAULT_STREAM: &str = "hookgate:events";
+/// How long the HTTP forward sink waits for the app by default (504 past it).
+pub(crate) const DEFAULT_FORWARD_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The default stream and subject of the NATS JetStream sink.
 pub(crate) const DEFAULT_NATS_STREAM: &str = "HOOKGATE";
 pub(crate) const DEFAULT_NATS_SUBJECT: &str = "hookgate.events";
@@ -97,7 +104,10 @@ pub(crate) fn sink_from_flag(url: &str, stream: Option<&str>, subject: Option<&s
         "stdout" => "stdout",
         u if u.starts_with("redis://") || u.starts_with("rediss://") => "redis-stream",
         u if u.starts_with("nats://") => "nats",
-        u => bail!("`{u}` is not a sink: use stdout, redis://host:port[/db] or nats://host:port"),
+        u if u.starts_with("http://") => "http",
+        u => {
+            bail!("`{u}` is not a sink: use stdout, redis://host:port[/db], nats://host:port or http://host:port/path")
+        }
     };
     sink(kind, Some(url), stream, subject, None)
 }
@@ -151,7 +161,18 @@ fn sink(
             }
             Ok(SinkSpec::Nats { url: url.to_owned(), stream: stream.to_owned(), subject: subject.to_owned() })
         }
-        other => bail!("unknown sink `{other}` (use \"stdout\", \"redis-stream\" or \"nats\")"),
+        "http" => {
+            let url = match url {
+                Some(u) if u.starts_with("http://") => u,
+                Some(u) => bail!("url `{u}` is not an http:// URL"),
+                None => bail!("url is required with kind = \"http\""),
+            };
+            if stream.is_some() || subject.is_some() || max_len.is_some() {
+                bail!("stream, subject and max_len go with broker sinks, not kind = \"http\"");
+            }
+            Ok(SinkSpec::Http { url: url.to_owned(), timeout: DEFAULT_FORWARD_TIMEOUT, forward_headers: Vec::new() })
+        }
+        other => bail!("unknown sink `{other}` (use \"stdout\", \"redis-stream\", \"nats\" or \"http\")"),
     }
 }
 
@@ -231,7 +252,7 @@ pub(crate) struct Flags<'a> {
 pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
     let store = match &f.sink {
         SinkSpec::RedisStream { url, .. } => StoreSpec::Redis { url: url.clone() },
-        SinkSpec::Stdout | SinkSpec::Nats { .. } => StoreSpec::Memory { capacity: 1_000_000 },
+        SinkSpec::Stdout | SinkSpec::Nats { .. } | SinkSpec::Http { .. } => StoreSpec::Memory { capacity: 1_000_000 },
     };
     Ok(ServeConfig {
         listen: listen(f.listen).context("--listen")?,
@@ -308,14 +329,30 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
     }
     let sink = match cfg.sink {
         None => SinkSpec::Stdout,
-        Some(c) => sink(
-            c.kind.as_deref().unwrap_or("stdout"),
-            c.url.as_deref(),
-            c.stream.as_deref(),
-            c.subject.as_deref(),
-            c.max_len,
-        )
-        .map_err(|e| in_file("sink".into(), e))?,
+        Some(c) => {
+            let kind = c.kind.as_deref().unwrap_or("stdout");
+            let mut spec = sink(kind, c.url.as_deref(), c.stream.as_deref(), c.subject.as_deref(), c.max_len)
+                .map_err(|e| in_file("sink".into(), e))?;
+            match &mut spec {
+                SinkSpec::Http { timeout, forward_headers, .. } => {
+                    if let Some(t) = c.timeout_secs {
+                        if t == 0 {
+                            return Err(in_file("sink.timeout_secs".into(), anyhow!("must be greater than 0")));
+                        }
+                        *timeout = Duration::from_secs(t);
+                    }
+                    *forward_headers = c.forward_headers.unwrap_or_default();
+                }
+                _ if c.timeout_secs.is_some() || c.forward_headers.is_some() => {
+                    return Err(in_file(
+                        "sink".into(),
+                        anyhow!("timeout_secs and forward_headers go with kind = \"http\""),
+                    ));
+                }
+                _ => {}
+            }
+            spec
+        }
     };
     let store = match (redis_url, had_store, &sink) {
         (Some(url), _, _) => StoreSpec::Redis { url },
@@ -346,12 +383,15 @@ capacity = 1000000       # memory store only: the most deliveries remembered at 
 
 # Where a verified, new delivery goes; the 202 is written only once it is there.
 [sink]
-kind = "stdout"          # "stdout" (one JSON line per delivery), "redis-stream" or "nats"
+kind = "stdout"          # "stdout" (one JSON line per delivery), "redis-stream", "nats" or "http"
 # url = "redis://127.0.0.1:6379/0"   # required with "redis-stream" (with no [store] table,
 #                                    # deliveries are also remembered in this Redis) or "nats://..."
 # stream = "hookgate:events"         # Redis: the stream's key; NATS: the stream ("HOOKGATE")
 # subject = "hookgate.events"        # NATS only: the subject events are published to
 # max_len = 1000000                  # Redis only: trim to about this many entries (default: none)
+# For kind = "http" (url = "http://127.0.0.1:3000/hooks": each delivery POSTed to your app, whose
+# answer is the sender's): timeout_secs = 10, and forward_headers = ["X-Hub-Signature-256"] to
+# pass a provider's headers on (none by default).
 
 # One table per endpoint. `path` is the URL path and the dedupe namespace.
 [[endpoints]]

@@ -2,6 +2,7 @@
 //! at your own app, find out why a signature fails, and load-test a receiver.
 
 mod config;
+mod forward;
 mod providers;
 mod send;
 mod serve;
@@ -90,8 +91,9 @@ struct ServeArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where verified, new deliveries go: `stdout` (one JSON line each),
-    /// `redis://host:port[/db]` (a Redis Stream; 202 once the entry is written) or
-    /// `nats://host:port` (NATS JetStream; 202 once the PubAck arrived).
+    /// `redis://host:port[/db]` (a Redis Stream; 202 once the entry is written),
+    /// `nats://host:port` (NATS JetStream; 202 once the PubAck arrived) or
+    /// `http://host:port/path` (POSTed to your app; its answer is the sender's).
     #[arg(long, default_value = "stdout", conflicts_with = "config")]
     sink: String,
     /// The Redis Stream's key (default hookgate:events), or the JetStream stream (default HOOKGATE).

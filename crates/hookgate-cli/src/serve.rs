@@ -1,5 +1,6 @@
 //! `hookgate serve`: quick-ack endpoints on hookgate-tower; each verified delivery goes to the
-//! sink: one JSON line on stdout, an entry in a Redis Stream, or a NATS JetStream message.
+//! sink: one JSON line on stdout, an entry in a Redis Stream, a NATS JetStream message, or a POST
+//! to the app (whose answer is then the sender's).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use anyhow::Context as _;
 use axum::Router;
 use base64::Engine as _;
 use hookgate_core::{BoxedStore, Endpoint, Event, MemoryStore, ReplayWindow, Verifier};
-use hookgate_tower::QuickAck;
+use hookgate_tower::{QuickAck, WebhookLayer};
 
 use crate::ServeArgs;
 use crate::config::{self, ServeConfig, SinkSpec, StoreSpec};
@@ -86,6 +87,10 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
     };
     let sink = match &cfg.sink {
         SinkSpec::Stdout => None,
+        SinkSpec::Http { url, timeout, forward_headers } => {
+            tracing::info!(%url, timeout_secs = timeout.as_secs(), "sink: HTTP forward to the app");
+            Some(Durable::Http(crate::forward::Forward::new(url, *timeout, forward_headers).context("sink")?))
+        }
         SinkSpec::Nats { url, stream, subject } => {
             let sink = reach("NATS JetStream", url, wait_for_sink, || {
                 hookgate_nats::NatsSink::builder(url).stream(stream).subject(subject).build()
@@ -131,6 +136,10 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
             None => app.route_service(&e.path, QuickAck::new(endpoint, tx.clone())),
             Some(Durable::Redis(sink)) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
             Some(Durable::Nats(sink)) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+            // The app's answer is the sender's: handler mode, the app as the handler.
+            Some(Durable::Http(forward)) => {
+                app.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))
+            }
         };
     }
     drop(tx);
@@ -159,10 +168,11 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A broker sink `serve` hands deliveries to.
+/// Where `serve` hands deliveries, besides stdout.
 enum Durable {
     Redis(hookgate_redis::RedisStreamSink),
     Nats(hookgate_nats::NatsSink),
+    Http(crate::forward::Forward),
 }
 
 /// Connects with `connect`; when that fails and `wait` is set, tries again every second

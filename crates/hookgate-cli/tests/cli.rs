@@ -625,6 +625,15 @@ fn sink_configuration_errors_name_the_key() {
         ("[sink]\nkind='nats'\n", "sink: url is required with kind = \"nats\""),
         ("[sink]\nkind='nats'\nurl='nats://127.0.0.1:4222'\nmax_len=5\n", "sink: max_len goes with a Redis stream"),
         ("[sink]\nkind='stdout'\nstreem='x'\n", "unknown field `streem`"),
+        ("[sink]\nkind='http'\n", "sink: url is required with kind = \"http\""),
+        (
+            "[sink]\nkind='http'\nurl='http://127.0.0.1:1/'\ntimeout_secs=0\n",
+            "sink.timeout_secs: must be greater than 0",
+        ),
+        (
+            "[sink]\nkind='stdout'\nforward_headers=['x']\n",
+            "sink: timeout_secs and forward_headers go with kind = \"http\"",
+        ),
     ] {
         let file = dir.join("sink.toml");
         std::fs::write(&file, format!("{sink}{endpoint}")).unwrap();
@@ -680,4 +689,137 @@ fn broker_url(var: &str, test: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// A stand-in for the app behind `--sink http://…`: answers each request with the next
+/// `(status, delay)` of its script and records what it received.
+struct App {
+    port: u16,
+    seen: Seen,
+}
+
+/// What the app received: each request's head (lowercase) and body.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+impl App {
+    fn start(script: Vec<(u16, Duration)>) -> Self {
+        use std::io::{BufRead as _, BufReader, Write as _};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Seen = std::sync::Arc::default();
+        let record = std::sync::Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut script = script.into_iter();
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { break };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0usize);
+                let mut body = vec![0; len];
+                std::io::Read::read_exact(&mut reader, &mut body).unwrap();
+                record.lock().unwrap().push((head.to_ascii_lowercase(), body));
+                let (status, delay) = script.next().unwrap_or((200, Duration::ZERO));
+                std::thread::sleep(delay);
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: 8\r\nconnection: close\r\n\r\nfrom-app"
+                );
+                let _ = conn.write_all(answer.as_bytes());
+            }
+        });
+        Self { port, seen }
+    }
+}
+
+/// POSTs `req` to `port` and returns the status line's code and the body.
+fn post_raw(port: u16, path: &str, req: &hookgate_core::TestRequest) -> (u16, String) {
+    use std::io::Write as _;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut head =
+        format!("POST {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\ncontent-length: {}\r\n", req.bytes().len());
+    for (k, v) in req.headers() {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(b"\r\n").unwrap();
+    s.write_all(req.bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
+}
+
+#[test]
+fn serve_forwards_to_the_app_and_passes_its_answer_back() {
+    use hookgate_core::{Preset, TestRequest};
+    let app = App::start(vec![
+        (201, Duration::ZERO),
+        (500, Duration::ZERO),
+        (200, Duration::ZERO),
+        (200, Duration::from_secs(3)),
+    ]);
+    let dir = std::env::temp_dir().join(format!("hookgate-forward-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("forward.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[sink]\nkind = \"http\"\nurl = \"http://127.0.0.1:{}/hooks\"\ntimeout_secs = 1\nforward_headers = [\"X-GitHub-Event\"]\n\
+             [[endpoints]]\npath = \"/gh\"\nprovider = \"github\"\nsecrets = [\"s\"]\n",
+            app.port
+        ),
+    )
+    .unwrap();
+    let (child, port) = serve(&["--config", file.to_str().unwrap()]);
+    let body = "{\"zen\":\"Half measures are as bad as nothing at all.\"}\n";
+    let req = TestRequest::signed(Preset::Github, "s", body)
+        .id("f-1")
+        .event_type("push")
+        .header("content-type", "application/json");
+
+    // The app's 201 and body come back; it got the exact body and the Hookgate-* headers.
+    assert_eq!(post_raw(port, "/gh", &req), (201, "from-app".to_owned()));
+    let (head, got) = app.seen.lock().unwrap()[0].clone();
+    assert_eq!(got, body.as_bytes());
+    for h in [
+        "content-type: application/json",
+        "hookgate-delivery-id: f-1",
+        "hookgate-endpoint: /gh",
+        "hookgate-provider: github",
+        "hookgate-event-type: push",
+        "hookgate-received-at: ",
+        "x-github-event: push",
+    ] {
+        assert!(head.contains(h), "{h} in {head}");
+    }
+    assert!(!head.contains("x-hub-signature-256"), "the signature is not passed on unless listed");
+    // Processed: a retry is a duplicate, the app is not called again.
+    assert_eq!(post_raw(port, "/gh", &req).0, 200);
+    assert_eq!(app.seen.lock().unwrap().len(), 1);
+
+    // The app's 500 comes back and releases the claim: the retry reaches the app.
+    let req2 = TestRequest::signed(Preset::Github, "s", "{}").id("f-2");
+    assert_eq!(post_raw(port, "/gh", &req2).0, 500);
+    assert_eq!(post_raw(port, "/gh", &req2).0, 200);
+    // Too slow: 504, released.
+    let req3 = TestRequest::signed(Preset::Github, "s", "{}").id("f-3");
+    assert_eq!(post_raw(port, "/gh", &req3).0, 504);
+    stop(child);
+
+    // The app down: 502.
+    let down = format!("http://127.0.0.1:{}/hooks", free_port());
+    let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &down]);
+    assert_eq!(post_raw(port, "/webhooks", &TestRequest::signed(Preset::Github, "s", "{}").id("f-4")).0, 502);
+    stop(child);
 }
