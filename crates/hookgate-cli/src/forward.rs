@@ -114,6 +114,55 @@ fn hookgate_headers(m: &Metadata) -> Vec<(&'static str, String)> {
     h
 }
 
+/// What became of one POST of an event to the app.
+#[derive(Debug)]
+pub(crate) enum Posted {
+    /// The app answered: its status, and its `Retry-After` in seconds when it sent one.
+    Answered(StatusCode, Option<Duration>),
+    /// The app could not be reached (connection refused, reset, …).
+    Unreachable(String),
+    /// The app did not answer within the timeout.
+    TimedOut,
+}
+
+impl Forward {
+    /// POSTs `event` to the app as the HTTP sink does (exact body, its `Content-Type`, the
+    /// `Hookgate-*` headers), for the queued forwarder.
+    pub(crate) async fn post_event(&self, event: &hookgate_core::Event) -> Posted {
+        let m = event.metadata();
+        let mut req = Request::post(&self.url);
+        if let Some(h) = req.headers_mut() {
+            if let Some(ct) = m.content_type().and_then(|c| header::HeaderValue::from_str(c).ok()) {
+                h.insert(header::CONTENT_TYPE, ct);
+            }
+            for (name, value) in hookgate_headers(m) {
+                if let Ok(v) = header::HeaderValue::from_str(&value) {
+                    h.insert(name, v);
+                }
+            }
+        }
+        let Ok(req) = req.body(Full::new(event.body().clone())) else {
+            return Posted::Unreachable("the request could not be built".into());
+        };
+        match tokio::time::timeout(self.timeout, self.client.request(req)).await {
+            Err(_) => Posted::TimedOut,
+            Ok(Err(e)) => Posted::Unreachable(e.to_string()),
+            Ok(Ok(res)) => {
+                let retry_after = res
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let status = res.status();
+                // Read (and drop) the answer so the connection can be reused.
+                let _ =
+                    tokio::time::timeout(self.timeout, Limited::new(res.into_body(), MAX_ANSWER_BYTES).collect()).await;
+                Posted::Answered(status, retry_after)
+            }
+        }
+    }
+}
+
 fn answer(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *res.status_mut() = status;

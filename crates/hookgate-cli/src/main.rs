@@ -4,6 +4,7 @@
 mod config;
 mod forward;
 mod providers;
+mod queue;
 mod send;
 mod serve;
 mod verify;
@@ -51,6 +52,17 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// List the provider presets: headers, signed content, encoding, id source.
     Providers,
+    /// Forward the events of a durable stream to your app, retrying, with a dead-letter stream.
+    #[command(
+        after_help = "Example:\n  hookgate forward --from redis://127.0.0.1:6379 --to http://127.0.0.1:3000/hooks\n\n\
+        Each event is POSTed as `hookgate serve --sink http://...` would; a 2xx acknowledges it; 5xx, 408,\n\
+        429, timeouts and refused connections are retried (exponential backoff with jitter, Retry-After\n\
+        honoured); other answers, or --max-attempts failures, move it to <stream>:dead.\n\
+        SIGTERM finishes the posts in flight and exits 0."
+    )]
+    Forward(queue::ForwardArgs),
+    /// Move a stream's dead letters (`<stream>:dead`) back to the stream.
+    Redrive(queue::RedriveArgs),
     /// Help with `hookgate.toml`.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -141,6 +153,8 @@ fn main() -> ExitCode {
             providers::print();
             Ok(ExitCode::SUCCESS)
         }
+        Command::Forward(a) => queue::forward_main(a),
+        Command::Redrive(a) => queue::redrive_main(a),
         Command::Config(ConfigCommand::Example) => {
             print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
@@ -165,4 +179,13 @@ fn read_body(spec: &str) -> anyhow::Result<Vec<u8>> {
     } else {
         std::fs::read(spec).with_context(|| format!("reading the body from {spec}"))
     }
+}
+
+/// Logs to stderr; `HOOKGATE_LOG` sets the level or filter (default `info`).
+fn logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HOOKGATE_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 }

@@ -691,8 +691,8 @@ fn broker_url(var: &str, test: &str) -> Option<String> {
     }
 }
 
-/// A stand-in for the app behind `--sink http://…`: answers each request with the next
-/// `(status, delay)` of its script and records what it received.
+/// A stand-in for the app behind `--sink http://…` and `hookgate forward`: answers each request
+/// with `answer(head, requests before it)`'s `(status, delay)` and records what it received.
 struct App {
     port: u16,
     seen: Seen,
@@ -702,14 +702,13 @@ struct App {
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
 impl App {
-    fn start(script: Vec<(u16, Duration)>) -> Self {
+    fn start(answer: impl Fn(&str, usize) -> (u16, Duration) + Send + 'static) -> Self {
         use std::io::{BufRead as _, BufReader, Write as _};
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen: Seen = std::sync::Arc::default();
         let record = std::sync::Arc::clone(&seen);
         std::thread::spawn(move || {
-            let mut script = script.into_iter();
             for conn in listener.incoming() {
                 let Ok(mut conn) = conn else { break };
                 let mut reader = BufReader::new(conn.try_clone().unwrap());
@@ -729,8 +728,10 @@ impl App {
                     .unwrap_or(0usize);
                 let mut body = vec![0; len];
                 std::io::Read::read_exact(&mut reader, &mut body).unwrap();
-                record.lock().unwrap().push((head.to_ascii_lowercase(), body));
-                let (status, delay) = script.next().unwrap_or((200, Duration::ZERO));
+                let head = head.to_ascii_lowercase();
+                let before = record.lock().unwrap().len();
+                let (status, delay) = answer(&head, before);
+                record.lock().unwrap().push((head, body));
                 std::thread::sleep(delay);
                 let answer = format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: 8\r\nconnection: close\r\n\r\nfrom-app"
@@ -763,12 +764,8 @@ fn post_raw(port: u16, path: &str, req: &hookgate_core::TestRequest) -> (u16, St
 #[test]
 fn serve_forwards_to_the_app_and_passes_its_answer_back() {
     use hookgate_core::{Preset, TestRequest};
-    let app = App::start(vec![
-        (201, Duration::ZERO),
-        (500, Duration::ZERO),
-        (200, Duration::ZERO),
-        (200, Duration::from_secs(3)),
-    ]);
+    let script = [(201, Duration::ZERO), (500, Duration::ZERO), (200, Duration::ZERO), (200, Duration::from_secs(3))];
+    let app = App::start(move |_, n| script.get(n).copied().unwrap_or((200, Duration::ZERO)));
     let dir = std::env::temp_dir().join(format!("hookgate-forward-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("forward.toml");
@@ -822,4 +819,110 @@ fn serve_forwards_to_the_app_and_passes_its_answer_back() {
     let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &down]);
     assert_eq!(post_raw(port, "/webhooks", &TestRequest::signed(Preset::Github, "s", "{}").id("f-4")).0, 502);
     stop(child);
+}
+
+/// `hookgate forward`: events of a Redis stream reach the app; retryable failures are retried, a
+/// 4xx and an event that keeps failing are dead-lettered with their last status; SIGTERM exits 0
+/// with a summary; `hookgate redrive` moves the dead letters back.
+#[test]
+fn forward_retries_dead_letters_and_redrives() {
+    let Some(url) = broker_url("HOOKGATE_REDIS_URL", "forward_retries_dead_letters_and_redrives") else { return };
+    let stream = format!("hookgate:fwd-{}-{}", std::process::id(), now());
+    // Deliveries ok-*, flaky-* (503 twice, then 200), bad-* (422), down-* (503 always).
+    let app = App::start(|head, _| {
+        let id =
+            head.lines().find_map(|l| l.strip_prefix("hookgate-delivery-id: ")).unwrap_or_default().trim().to_owned();
+        let status = if id.starts_with("bad") {
+            422
+        } else if id.starts_with("down") {
+            503
+        } else {
+            200
+        };
+        (status, Duration::ZERO)
+    });
+    let flaky = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let flaky_app = {
+        let flaky = std::sync::Arc::clone(&flaky);
+        App::start(move |_, _| {
+            let n = flaky.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (if n < 2 { 503 } else { 200 }, Duration::ZERO)
+        })
+    };
+    let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &url, "--stream", &stream]);
+    for id in ["ok-1", "ok-2", "ok-3", "bad-1", "down-1"] {
+        let o = run(&[
+            "send",
+            &format!("http://127.0.0.1:{port}/webhooks"),
+            "--provider",
+            "github",
+            "--secret",
+            "s",
+            "--id",
+            id,
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    stop(child);
+
+    let forward = |to: u16, group: &str| {
+        Command::new(BIN)
+            .args([
+                "forward",
+                "--from",
+                &url,
+                "--stream",
+                &stream,
+                "--group",
+                group,
+                "--to",
+                &format!("http://127.0.0.1:{to}/hooks"),
+            ])
+            .args(["--max-attempts", "3", "--backoff-ms", "20", "--timeout-secs", "2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let child = forward(app.port, "g1");
+    let start = Instant::now();
+    // ok ×3, bad ×1, down ×3 (three attempts) = 7 requests.
+    while app.seen.lock().unwrap().len() < 7 {
+        assert!(start.elapsed() < Duration::from_secs(20), "forwarded {}", app.seen.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, stderr) = stop(child);
+    assert!(stderr.contains("forwarded 3 event(s)") && stderr.contains("2 dead-lettered"), "{stderr}");
+    let seen = app.seen.lock().unwrap().clone();
+    let attempts = |id: &str| seen.iter().filter(|(h, _)| h.contains(&format!("hookgate-delivery-id: {id}"))).count();
+    assert_eq!((attempts("ok-1"), attempts("bad-1"), attempts("down-1")), (1, 1, 3));
+
+    let redis = |args: &[&str]| {
+        let host_port = url.trim_start_matches("redis://").trim_end_matches('/');
+        let (host, port) = host_port.rsplit_once(':').unwrap();
+        let o = Command::new("redis-cli").args(["-h", host, "-p", port]).args(args).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_owned()
+    };
+    let dead = format!("{stream}:dead");
+    assert_eq!(redis(&["XLEN", &dead]), "2");
+    let dead_entries = redis(&["XRANGE", &dead, "-", "+"]);
+    assert!(
+        dead_entries.contains("last_status") && dead_entries.contains("422") && dead_entries.contains("503"),
+        "{dead_entries}"
+    );
+
+    // Redrive them; a forwarder to the flaky app (503, 503, then 200) delivers what comes back.
+    let o = run(&["redrive", "--from", &url, "--stream", &stream]);
+    assert!(o.status.success() && text(&o).contains("moved 2 dead letter(s)"), "{}", text(&o));
+    assert_eq!(redis(&["XLEN", &dead]), "0");
+    let child = forward(flaky_app.port, "g1");
+    let start = Instant::now();
+    while flaky_app.seen.lock().unwrap().len() < 4 {
+        assert!(start.elapsed() < Duration::from_secs(20), "{}", flaky_app.seen.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, stderr) = stop(child);
+    assert!(stderr.contains("forwarded 2 event(s)") && stderr.contains("0 dead-lettered"), "{stderr}");
 }

@@ -40,6 +40,114 @@ pub struct Delivery {
     pub event: Event,
 }
 
+/// Moves an entry to the dead-letter stream and acknowledges it, in one step. KEYS: the
+/// dead-letter stream, the stream. ARGV: the group, the entry id, then field/value pairs.
+const DEAD_LETTER: &str = r"
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+return 1
+";
+
+/// Moves one dead letter back to the stream, in one step. KEYS: the stream, the dead-letter
+/// stream. ARGV: the dead letter's id, then the event's field/value pairs.
+const REDRIVE: &str = r"
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+redis.call('XDEL', KEYS[2], ARGV[1])
+return 1
+";
+
+/// Acknowledges or dead-letters deliveries of one [`RedisStreamConsumer`] from other tasks
+/// (cheap to clone; it has a connection of its own).
+#[derive(Clone)]
+pub struct Acker {
+    conn: ConnectionManager,
+    stream: String,
+    group: String,
+}
+
+impl std::fmt::Debug for Acker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acker").field("stream", &self.stream).field("group", &self.group).finish()
+    }
+}
+
+impl Acker {
+    /// Acknowledges `delivery`: it is handled and never delivered again.
+    pub async fn ack(&self, delivery: &Delivery) -> Result<(), ConsumerError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("XACK").arg(&self.stream).arg(&self.group).arg(&delivery.id).query_async::<i64>(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Moves `delivery` to the dead-letter stream `<stream>:dead` (its fields, plus `last_status`
+    /// when there was one, `last_error` and `attempts`) and acknowledges it, in one step.
+    pub async fn dead_letter(
+        &self,
+        delivery: &Delivery,
+        last_status: Option<u16>,
+        last_error: &str,
+        attempts: u32,
+    ) -> Result<(), ConsumerError> {
+        let script = redis::Script::new(DEAD_LETTER);
+        let mut invocation = script.key(dead_letters(&self.stream));
+        invocation.key(&self.stream).arg(&self.group).arg(&delivery.id);
+        for (field, value) in crate::stream::entry(&delivery.event) {
+            invocation.arg(field).arg(value);
+        }
+        if let Some(status) = last_status {
+            invocation.arg("last_status").arg(status);
+        }
+        invocation.arg("last_error").arg(last_error).arg("attempts").arg(attempts);
+        let mut conn = self.conn.clone();
+        invocation.invoke_async::<i64>(&mut conn).await?;
+        Ok(())
+    }
+
+    /// How many entries of the group are read but not yet acknowledged (the forwarder's backlog
+    /// in flight), and how many were added that the group has not read (its lag; `None` when Redis
+    /// cannot tell).
+    pub async fn backlog(&self) -> Result<(u64, Option<u64>), ConsumerError> {
+        let mut conn = self.conn.clone();
+        let groups: redis::streams::StreamInfoGroupsReply =
+            redis::cmd("XINFO").arg("GROUPS").arg(&self.stream).query_async(&mut conn).await?;
+        let group = groups.groups.into_iter().find(|g| g.name == self.group);
+        Ok(group.map_or((0, None), |g| (g.pending as u64, g.lag.map(|l| l as u64))))
+    }
+}
+
+/// The dead-letter stream of `stream`.
+pub fn dead_letters(stream: &str) -> String {
+    format!("{stream}:dead")
+}
+
+/// Moves every dead letter of `stream` (`<stream>:dead`) back to `stream`, without its
+/// `last_status`, `last_error` and `attempts` fields, each in one step. Returns how many it moved.
+pub async fn redrive(url: &str, stream: &str) -> Result<usize, ConsumerError> {
+    let mut conn = connect(url, Duration::from_secs(5)).await?;
+    let dead = dead_letters(stream);
+    let script = redis::Script::new(REDRIVE);
+    let mut moved = 0;
+    loop {
+        let batch: redis::streams::StreamRangeReply =
+            redis::cmd("XRANGE").arg(&dead).arg("-").arg("+").arg("COUNT").arg(100).query_async(&mut conn).await?;
+        if batch.ids.is_empty() {
+            return Ok(moved);
+        }
+        for entry in batch.ids {
+            let mut invocation = script.key(stream);
+            invocation.key(&dead).arg(&entry.id);
+            for (field, value) in &entry.map {
+                let redis::Value::BulkString(value) = value else { continue };
+                if !["last_status", "last_error", "attempts"].contains(&field.as_str()) {
+                    invocation.arg(field).arg(value);
+                }
+            }
+            invocation.invoke_async::<i64>(&mut conn).await?;
+            moved += 1;
+        }
+    }
+}
+
 /// Reads a Redis Stream in a consumer group: new entries, entries this consumer read but did not
 /// acknowledge before it stopped, and entries another consumer left pending longer than the
 /// idle time (a consumer that crashed). An entry is acknowledged (`XACK`) only once its handler
@@ -181,6 +289,12 @@ impl RedisStreamConsumer {
             self.fill().await?;
         }
         Ok(self.buffered.pop_front())
+    }
+
+    /// An [`Acker`] for this consumer's deliveries, to acknowledge or dead-letter them from
+    /// other tasks while this one reads.
+    pub fn acker(&self) -> Acker {
+        Acker { conn: self.conn.clone(), stream: self.stream.clone(), group: self.group.clone() }
     }
 
     /// Acknowledges `delivery`: it is handled and never delivered again.

@@ -36,7 +36,9 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-pub use consumer::{ConsumerError, Delivery, RedisStreamConsumer, RedisStreamConsumerBuilder};
+pub use consumer::{
+    Acker, ConsumerError, Delivery, RedisStreamConsumer, RedisStreamConsumerBuilder, dead_letters, redrive,
+};
 pub use store::{RedisStore, RedisStoreBuilder};
 pub use stream::{RedisStreamSink, RedisStreamSinkBuilder};
 
