@@ -850,17 +850,12 @@ fn forward_retries_dead_letters_and_redrives() {
         })
     };
     let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &url, "--stream", &stream]);
-    for id in ["ok-1", "ok-2", "ok-3", "bad-1", "down-1"] {
-        let o = run(&[
-            "send",
-            &format!("http://127.0.0.1:{port}/webhooks"),
-            "--provider",
-            "github",
-            "--secret",
-            "s",
-            "--id",
-            id,
-        ]);
+    // Ids of this run's own: delivery keys outlive a run in a shared Redis.
+    let tag = format!("{}-{}", std::process::id(), now());
+    let id = |name: &str| format!("{name}-{tag}");
+    for name in ["ok-1", "ok-2", "ok-3", "bad-1", "down-1"] {
+        let url = format!("http://127.0.0.1:{port}/webhooks");
+        let o = run(&["send", &url, "--provider", "github", "--secret", "s", "--id", &id(name)]);
         assert!(o.status.success(), "{}", text(&o));
     }
     stop(child);
@@ -895,7 +890,8 @@ fn forward_retries_dead_letters_and_redrives() {
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 3 event(s)") && stderr.contains("2 dead-lettered"), "{stderr}");
     let seen = app.seen.lock().unwrap().clone();
-    let attempts = |id: &str| seen.iter().filter(|(h, _)| h.contains(&format!("hookgate-delivery-id: {id}"))).count();
+    let attempts =
+        |name: &str| seen.iter().filter(|(h, _)| h.contains(&format!("hookgate-delivery-id: {}", id(name)))).count();
     assert_eq!((attempts("ok-1"), attempts("bad-1"), attempts("down-1")), (1, 1, 3));
 
     let redis = |args: &[&str]| {
