@@ -193,6 +193,9 @@ pub(crate) fn endpoint(
     if !path.starts_with('/') {
         bail!("path `{path}` must start with `/`");
     }
+    if ["/healthz", "/readyz"].contains(&path) {
+        bail!("path `{path}` is hookgate's own (health and readiness checks)");
+    }
     let preset = Preset::from_name(provider).map_err(|e| anyhow!("provider: {e}"))?;
     if secrets.is_empty() {
         bail!("secrets: at least one secret is required");

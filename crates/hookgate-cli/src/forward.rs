@@ -114,6 +114,20 @@ fn hookgate_headers(m: &Metadata) -> Vec<(&'static str, String)> {
     h
 }
 
+impl Forward {
+    /// Whether the app accepts connections, for readiness checks.
+    pub(crate) async fn reachable(&self) -> Result<(), String> {
+        let host = self.url.host().unwrap_or("127.0.0.1").to_owned();
+        let port = self.url.port_u16().unwrap_or(80);
+        match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect((host.as_str(), port))).await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("{}: {e}", self.url)),
+            Err(_) => Err(format!("{}: no answer within 2 s", self.url)),
+        }
+    }
+}
+
 /// What became of one POST of an event to the app.
 #[derive(Debug)]
 pub(crate) enum Posted {

@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -68,6 +69,7 @@ pub(crate) fn json_line(ev: &Event) -> String {
 }
 
 async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
+    let mut redis_store = None;
     let store = match &cfg.store {
         StoreSpec::Memory { capacity } => {
             BoxedStore::new(MemoryStore::builder().capacity(*capacity).build().context("store")?)
@@ -78,6 +80,7 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
                     .await
                     .context("store")?;
             tracing::info!(%url, "idempotency store: Redis");
+            redis_store = Some(redis.clone());
             BoxedStore::new(redis)
         }
     };
@@ -139,6 +142,10 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         };
     }
     drop(tx);
+    let readiness = Arc::new(Readiness { store: redis_store, sink });
+    app = app
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(move || ready(Arc::clone(&readiness))));
 
     // The stdout sink's consumer: prints each delivery, in order, as soon as it is handed off.
     let printer = tokio::spawn(async move {
@@ -162,6 +169,35 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         .context("printer")?;
     tracing::info!(printed, uptime_secs = started.elapsed().unwrap_or_default().as_secs(), "bye");
     Ok(())
+}
+
+/// What `/readyz` checks: the Redis store and the sink's broker or app, when there are.
+struct Readiness {
+    store: Option<hookgate_redis::RedisStore>,
+    sink: Option<Durable>,
+}
+
+/// `GET /readyz`: 200 when the store and the sink answer, else 503 naming which does not.
+async fn ready(r: Arc<Readiness>) -> (axum::http::StatusCode, String) {
+    let mut down = Vec::new();
+    if let Some(store) = &r.store {
+        if let Err(e) = store.ping().await {
+            down.push(format!("store: {e}"));
+        }
+    }
+    let sink = match &r.sink {
+        None => Ok(()),
+        Some(Durable::Redis(s)) => s.ping().await.map_err(|e| e.to_string()),
+        Some(Durable::Nats(s)) => s.ping().await.map_err(|e| e.to_string()),
+        Some(Durable::Http(f)) => f.reachable().await,
+    };
+    if let Err(e) = sink {
+        down.push(format!("sink: {e}"));
+    }
+    match down.is_empty() {
+        true => (axum::http::StatusCode::OK, "ready\n".into()),
+        false => (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {}\n", down.join("; "))),
+    }
 }
 
 /// Where `serve` hands deliveries, besides stdout.

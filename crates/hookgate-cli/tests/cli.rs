@@ -922,3 +922,39 @@ fn forward_retries_dead_letters_and_redrives() {
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 2 event(s)") && stderr.contains("0 dead-lettered"), "{stderr}");
 }
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    use std::io::Write as _;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n").as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    (
+        out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0),
+        out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned(),
+    )
+}
+
+/// `/healthz` answers while serving; `/readyz` answers 503 naming what does not answer.
+#[test]
+fn health_and_readiness() {
+    let (child, port) = serve(&["--provider", "github", "--secret", "s"]);
+    assert_eq!(get(port, "/healthz").0, 200);
+    assert_eq!(get(port, "/readyz"), (200, "ready\n".to_owned()));
+    stop(child);
+    let app = format!("http://127.0.0.1:{}/hooks", free_port());
+    let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &app]);
+    assert_eq!(get(port, "/healthz").0, 200);
+    let (status, body) = get(port, "/readyz");
+    assert_eq!(status, 503);
+    assert!(body.starts_with("not ready: sink: ") && body.contains(&app), "{body}");
+    stop(child);
+    if let Some(url) = broker_url("HOOKGATE_REDIS_URL", "health_and_readiness (Redis part)") {
+        let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &url]);
+        assert_eq!(get(port, "/readyz"), (200, "ready\n".to_owned()));
+        stop(child);
+    }
+    let o = run(&["serve", "--provider", "github", "--secret", "s", "--path", "/healthz"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("hookgate's own"), "{}", text(&o));
+}

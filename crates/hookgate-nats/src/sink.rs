@@ -119,6 +119,11 @@ impl NatsSink {
     pub fn stream(&self) -> &str {
         &self.stream
     }
+
+    /// Whether JetStream answers (the stream's info), for readiness checks.
+    pub async fn ping(&self) -> Result<(), SinkError> {
+        self.js.get_stream(&self.stream).await.map(drop).map_err(|e| unavailable(format!("JetStream: {e}")))
+    }
 }
 
 /// The headers of `event`'s message. Values that NATS headers cannot carry (a line break in an id

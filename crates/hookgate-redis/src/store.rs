@@ -149,6 +149,12 @@ impl RedisStore {
         }
     }
 
+    /// Whether Redis answers (a `PING`), for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("PING").query_async::<()>(&mut conn).await.map_err(|e| store_error(e, "Redis"))
+    }
+
     fn key(&self, key: &IdempotencyKey) -> String {
         delivery_key(&self.inner.prefix, key)
     }
