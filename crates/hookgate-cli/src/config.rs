@@ -193,8 +193,8 @@ pub(crate) fn endpoint(
     if !path.starts_with('/') {
         bail!("path `{path}` must start with `/`");
     }
-    if ["/healthz", "/readyz"].contains(&path) {
-        bail!("path `{path}` is hookgate's own (health and readiness checks)");
+    if ["/healthz", "/readyz", "/metrics"].contains(&path) {
+        bail!("path `{path}` is hookgate's own (health, readiness and metrics)");
     }
     let preset = Preset::from_name(provider).map_err(|e| anyhow!("provider: {e}"))?;
     if secrets.is_empty() {

@@ -3,6 +3,7 @@
 
 mod config;
 mod forward;
+mod metrics;
 mod providers;
 mod queue;
 mod send;

@@ -121,6 +121,7 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         _ => anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen),
     })?;
     let (tx, mut rx) = hookgate_core::channel(4096);
+    let metrics = crate::metrics::Metrics::new().context("metrics")?;
     let mut app = Router::new();
     for e in cfg.endpoints {
         let verifier = Verifier::new(e.preset.scheme(), e.secrets).with_window(ReplayWindow::symmetric(e.tolerance));
@@ -131,21 +132,29 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
             .build()
             .with_context(|| format!("endpoint {}", e.path))?;
         tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
-        app = match &sink {
-            None => app.route_service(&e.path, QuickAck::new(endpoint, tx.clone())),
-            Some(Durable::Redis(sink)) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
-            Some(Durable::Nats(sink)) => app.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+        let route = Router::new();
+        let route = match &sink {
+            None => route.route_service(&e.path, QuickAck::new(endpoint, tx.clone())),
+            Some(Durable::Redis(sink)) => route.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+            Some(Durable::Nats(sink)) => route.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
             // The app's answer is the sender's: handler mode, the app as the handler.
             Some(Durable::Http(forward)) => {
-                app.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))
+                route.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))
             }
         };
+        let labels = crate::metrics::Route {
+            metrics: metrics.clone(),
+            endpoint: e.path.as_str().into(),
+            provider: e.preset.name(),
+        };
+        app = app.merge(route.layer(axum::middleware::from_fn_with_state(labels, crate::metrics::record)));
     }
     drop(tx);
     let readiness = Arc::new(Readiness { store: redis_store, sink });
     app = app
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .route("/readyz", axum::routing::get(move || ready(Arc::clone(&readiness))));
+        .route("/readyz", axum::routing::get(move || ready(Arc::clone(&readiness))))
+        .route("/metrics", axum::routing::get(move || std::future::ready(metrics.render())));
 
     // The stdout sink's consumer: prints each delivery, in order, as soon as it is handed off.
     let printer = tokio::spawn(async move {

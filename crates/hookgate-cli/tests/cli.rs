@@ -958,3 +958,25 @@ fn health_and_readiness() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("hookgate's own"), "{}", text(&o));
 }
+
+/// `/metrics`: the counts equal what was sent, by outcome.
+#[test]
+fn metrics_count_what_was_sent() {
+    let (child, port) = serve(&["--provider", "github", "--secret", "s"]);
+    let url = format!("http://127.0.0.1:{port}/webhooks");
+    let sent = run(&["send", &url, "--provider", "github", "--secret", "s", "--count", "10", "--duplicates", "0.2"]);
+    assert!(sent.status.success(), "{}", text(&sent));
+    let forged = run(&["send", &url, "--provider", "github", "--secret", "not-it", "--count", "3"]);
+    assert_eq!(forged.status.code(), Some(1));
+    let (status, body) = get(port, "/metrics");
+    stop(child);
+    assert_eq!(status, 200);
+    for line in [
+        r#"hookgate_requests_total{endpoint="/webhooks",outcome="accepted",provider="github"} 8"#,
+        r#"hookgate_requests_total{endpoint="/webhooks",outcome="duplicate",provider="github"} 2"#,
+        r#"hookgate_requests_total{endpoint="/webhooks",outcome="unauthorized",provider="github"} 3"#,
+        r#"hookgate_request_duration_seconds_count{endpoint="/webhooks",provider="github"} 13"#,
+    ] {
+        assert!(body.contains(line), "{line} in:\n{body}");
+    }
+}

@@ -1,0 +1,82 @@
+//! `GET /metrics` of `hookgate serve`, in Prometheus text format: requests by endpoint, provider
+//! and outcome, request duration, and how long the sink took to take each event.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+
+/// The registry and the series `serve` records.
+#[derive(Clone)]
+pub(crate) struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("hookgate_requests_total", "Webhook requests answered, by endpoint, provider and outcome."),
+            &["endpoint", "provider", "outcome"],
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new("hookgate_request_duration_seconds", "Time from a webhook request to its answer.")
+                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            &["endpoint", "provider"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(duration.clone()))?;
+        Ok(Self { registry, requests, duration })
+    }
+
+    /// The text exposition.
+    pub(crate) fn render(&self) -> Response {
+        let mut out = Vec::new();
+        match TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            Ok(()) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+}
+
+/// One endpoint's labels, for the middleware around its route.
+#[derive(Clone)]
+pub(crate) struct Route {
+    pub(crate) metrics: Metrics,
+    pub(crate) endpoint: Arc<str>,
+    pub(crate) provider: &'static str,
+}
+
+/// The outcome label of an answer: what hookgate decided, or the app's status when it forwarded.
+fn outcome(res: &Response) -> String {
+    let duplicate = res.headers().contains_key("hookgate-duplicate");
+    match res.status().as_u16() {
+        202 => "accepted".into(),
+        200 if duplicate => "duplicate".into(),
+        409 => "in_flight".into(),
+        401 => "unauthorized".into(),
+        400 => "bad_request".into(),
+        413 => "too_large".into(),
+        405 => "method_not_allowed".into(),
+        503 => "unavailable".into(),
+        502 => "app_unreachable".into(),
+        504 => "app_timeout".into(),
+        other => format!("app_{other}"),
+    }
+}
+
+/// Records each request of a route: its outcome and its duration.
+pub(crate) async fn record(State(route): State<Route>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let res = next.run(req).await;
+    let labels = [&*route.endpoint, route.provider];
+    route.metrics.duration.with_label_values(&labels).observe(started.elapsed().as_secs_f64());
+    route.metrics.requests.with_label_values(&[&*route.endpoint, route.provider, &outcome(&res)]).inc();
+    res
+}
