@@ -20,7 +20,20 @@ use clap::{Args, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Logs on stderr as text lines or as one JSON object per line (`serve`, `forward`).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
 }
+
+/// How logs are written.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The `--log-format` given, read by [`logging`].
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -145,6 +158,7 @@ struct SignArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = LOG_FORMAT.set(cli.log_format);
     let result = match cli.command {
         Command::Serve(a) => serve::main(a),
         Command::Sign(a) => send::sign_main(a),
@@ -182,11 +196,14 @@ fn read_body(spec: &str) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-/// Logs to stderr; `HOOKGATE_LOG` sets the level or filter (default `info`).
+/// Logs to stderr, as text or JSON lines (`--log-format`); `HOOKGATE_LOG` sets the level or
+/// filter (default `info`).
 fn logging() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HOOKGATE_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HOOKGATE_LOG").unwrap_or_else(|_| "info".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if LOG_FORMAT.get() == Some(&LogFormat::Json) {
+        fmt.json().init();
+    } else {
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
 }

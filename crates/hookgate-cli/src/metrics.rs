@@ -16,6 +16,7 @@ pub(crate) struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
+    publish: HistogramVec,
 }
 
 impl Metrics {
@@ -30,9 +31,23 @@ impl Metrics {
                 .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
             &["endpoint", "provider"],
         )?;
+        let publish = HistogramVec::new(
+            HistogramOpts::new(
+                "hookgate_sink_publish_duration_seconds",
+                "Time the sink took to take an event (to acknowledge it, or to refuse it).",
+            )
+            .buckets(vec![0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0]),
+            &["sink", "result"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
-        Ok(Self { registry, requests, duration })
+        registry.register(Box::new(publish.clone()))?;
+        Ok(Self { registry, requests, duration, publish })
+    }
+
+    /// `sink`, its hand-offs timed under the label `name`.
+    pub(crate) fn timed<S>(&self, sink: S, name: &'static str) -> Timed<S> {
+        Timed { sink, name, metrics: self.clone() }
     }
 
     /// The text exposition.
@@ -79,4 +94,43 @@ pub(crate) async fn record(State(route): State<Route>, req: Request, next: Next)
     route.metrics.duration.with_label_values(&labels).observe(started.elapsed().as_secs_f64());
     route.metrics.requests.with_label_values(&[&*route.endpoint, route.provider, &outcome(&res)]).inc();
     res
+}
+
+/// A sink whose hand-offs are timed into `hookgate_sink_publish_duration_seconds{sink,result}`.
+pub(crate) struct Timed<S> {
+    sink: S,
+    name: &'static str,
+    metrics: Metrics,
+}
+
+impl<S> Timed<S> {
+    fn observe<T, E>(&self, started: Instant, result: &Result<T, E>) {
+        let label = if result.is_ok() { "ok" } else { "error" };
+        self.metrics.publish.with_label_values(&[self.name, label]).observe(started.elapsed().as_secs_f64());
+    }
+}
+
+impl<S: hookgate_core::Sink> hookgate_core::Sink for Timed<S> {
+    async fn publish(&self, event: hookgate_core::Event) -> Result<(), hookgate_core::SinkError> {
+        let started = Instant::now();
+        let result = self.sink.publish(event).await;
+        self.observe(started, &result);
+        result
+    }
+
+    fn remembers_deliveries(&self) -> bool {
+        self.sink.remembers_deliveries()
+    }
+
+    async fn publish_once(
+        &self,
+        key: &hookgate_core::IdempotencyKey,
+        ttl: std::time::Duration,
+        event: hookgate_core::Event,
+    ) -> Result<hookgate_core::Claim, hookgate_core::SinkError> {
+        let started = Instant::now();
+        let result = self.sink.publish_once(key, ttl, event).await;
+        self.observe(started, &result);
+        result
+    }
 }

@@ -134,9 +134,13 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
         let route = Router::new();
         let route = match &sink {
-            None => route.route_service(&e.path, QuickAck::new(endpoint, tx.clone())),
-            Some(Durable::Redis(sink)) => route.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
-            Some(Durable::Nats(sink)) => route.route_service(&e.path, QuickAck::new(endpoint, sink.clone())),
+            None => route.route_service(&e.path, QuickAck::new(endpoint, metrics.timed(tx.clone(), "stdout"))),
+            Some(Durable::Redis(sink)) => {
+                route.route_service(&e.path, QuickAck::new(endpoint, metrics.timed(sink.clone(), "redis-stream")))
+            }
+            Some(Durable::Nats(sink)) => {
+                route.route_service(&e.path, QuickAck::new(endpoint, metrics.timed(sink.clone(), "nats")))
+            }
             // The app's answer is the sender's: handler mode, the app as the handler.
             Some(Durable::Http(forward)) => {
                 route.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))

@@ -976,7 +976,22 @@ fn metrics_count_what_was_sent() {
         r#"hookgate_requests_total{endpoint="/webhooks",outcome="duplicate",provider="github"} 2"#,
         r#"hookgate_requests_total{endpoint="/webhooks",outcome="unauthorized",provider="github"} 3"#,
         r#"hookgate_request_duration_seconds_count{endpoint="/webhooks",provider="github"} 13"#,
+        r#"hookgate_sink_publish_duration_seconds_count{result="ok",sink="stdout"} 8"#,
     ] {
         assert!(body.contains(line), "{line} in:\n{body}");
     }
+}
+
+/// `--log-format json`: one JSON object per log line, a refusal with its reason, no secret.
+#[test]
+fn json_logs() {
+    let (child, port) = serve(&["--provider", "github", "--secret", "the-secret", "--log-format", "json"]);
+    let o = run(&["send", &format!("http://127.0.0.1:{port}/webhooks"), "--provider", "github", "--secret", "other"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, stderr) = stop(child);
+    let lines: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let refusal = lines.iter().find(|l| l["fields"]["message"] == "webhook refused").expect("a refusal line");
+    assert_eq!(refusal["fields"]["status"], 401);
+    assert!(refusal["fields"]["reason"].as_str().unwrap().contains("signature"));
+    assert!(!stderr.contains("the-secret"));
 }
