@@ -50,6 +50,7 @@ struct EndpointConfig {
     secrets: Vec<String>,
     tolerance_secs: Option<u64>,
     max_body_bytes: Option<usize>,
+    mode: Option<String>,
 }
 
 /// One endpoint, ready to build.
@@ -59,6 +60,9 @@ pub(crate) struct EndpointSpec {
     pub(crate) secrets: Secrets,
     pub(crate) tolerance: Duration,
     pub(crate) max_body_bytes: usize,
+    /// Shadow mode: verify and record the verdict, but forward every request to the app as it
+    /// came, whatever the verdict.
+    pub(crate) shadow: bool,
 }
 
 /// Where delivery ids are remembered.
@@ -221,6 +225,7 @@ pub(crate) fn endpoint(
         secrets,
         tolerance: Duration::from_secs(tolerance_secs),
         max_body_bytes,
+        shadow: false,
     })
 }
 
@@ -320,7 +325,7 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
         if !seen.insert(e.path.clone()) {
             return Err(in_file(key("path"), anyhow!("duplicate path `{}`", e.path)));
         }
-        let spec = endpoint(
+        let mut spec = endpoint(
             &e.path,
             &e.provider,
             &e.secrets,
@@ -328,6 +333,13 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
             e.max_body_bytes.unwrap_or(max_body),
         )
         .map_err(|err| in_file(format!("endpoints[{i}] ({})", e.path), err))?;
+        spec.shadow = match e.mode.as_deref().unwrap_or("enforce") {
+            "enforce" => false,
+            "shadow" => true,
+            other => {
+                return Err(in_file(key("mode"), anyhow!("unknown mode `{other}` (use \"enforce\" or \"shadow\")")));
+            }
+        };
         endpoints.push(spec);
     }
     let sink = match cfg.sink {
@@ -357,6 +369,11 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
             spec
         }
     };
+    if endpoints.iter().any(|e| e.shadow) && !matches!(sink, SinkSpec::Http { .. }) {
+        bail!(
+            "{name}: endpoints: mode = \"shadow\" forwards every request to your app: it needs [sink] kind = \"http\""
+        );
+    }
     let store = match (redis_url, had_store, &sink) {
         (Some(url), _, _) => StoreSpec::Redis { url },
         // A Redis stream with no store configured remembers deliveries in the same Redis: an
@@ -403,6 +420,8 @@ provider = "github"      # a preset name: `hookgate providers` lists them
 secrets = ["replace-with-your-github-secret"]   # `env:NAME` reads the variable NAME at start-up
 tolerance_secs = 300     # replay window, seconds, past and future
 # max_body_bytes = 1048576
+# mode = "enforce"       # or "shadow" (with [sink] kind = "http"): forward every request as it
+#                        # came and only record what hookgate would have refused
 
 [[endpoints]]
 path = "/webhooks/stripe"

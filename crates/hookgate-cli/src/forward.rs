@@ -128,6 +128,35 @@ impl Forward {
     }
 }
 
+impl Forward {
+    /// Shadow mode: the request as it came (every header but the connection's own), to the
+    /// app; the app's answer, or 502/504.
+    pub(crate) async fn pass_through(&self, headers: &hyper::HeaderMap, body: Bytes) -> Response<Full<Bytes>> {
+        let mut req = Request::post(&self.url);
+        if let Some(h) = req.headers_mut() {
+            for (name, value) in headers {
+                let own = [header::HOST, header::CONTENT_LENGTH, header::CONNECTION, header::TRANSFER_ENCODING];
+                if !own.contains(name) {
+                    h.append(name.clone(), value.clone());
+                }
+            }
+        }
+        let Ok(req) = req.body(Full::new(body)) else { return answer(StatusCode::BAD_GATEWAY, "bad gateway") };
+        let sent = tokio::time::timeout(self.timeout, async {
+            let res = self.client.request(req).await?;
+            let (parts, body) = res.into_parts();
+            let body = Limited::new(body, MAX_ANSWER_BYTES).collect().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            anyhow::Ok(Response::from_parts(parts, Full::new(body.to_bytes())))
+        })
+        .await;
+        match sent {
+            Ok(Ok(res)) => res,
+            Ok(Err(_)) => answer(StatusCode::BAD_GATEWAY, "bad gateway"),
+            Err(_) => answer(StatusCode::GATEWAY_TIMEOUT, "gateway timeout"),
+        }
+    }
+}
+
 /// What became of one POST of an event to the app.
 #[derive(Debug)]
 pub(crate) enum Posted {

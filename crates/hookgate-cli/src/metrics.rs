@@ -17,6 +17,7 @@ pub(crate) struct Metrics {
     requests: IntCounterVec,
     duration: HistogramVec,
     publish: HistogramVec,
+    shadow: IntCounterVec,
 }
 
 impl Metrics {
@@ -41,8 +42,21 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
+        let shadow = IntCounterVec::new(
+            Opts::new(
+                "hookgate_shadow_verdicts_total",
+                "Shadow-mode verdicts: what hookgate would have answered, by endpoint, provider and verdict.",
+            ),
+            &["endpoint", "provider", "verdict"],
+        )?;
         registry.register(Box::new(publish.clone()))?;
-        Ok(Self { registry, requests, duration, publish })
+        registry.register(Box::new(shadow.clone()))?;
+        Ok(Self { registry, requests, duration, publish, shadow })
+    }
+
+    /// Counts a shadow-mode verdict (`verified`, or the status hookgate would have answered).
+    pub(crate) fn shadow_verdict(&self, endpoint: &str, provider: &str, verdict: &str) {
+        self.shadow.with_label_values(&[endpoint, provider, verdict]).inc();
     }
 
     /// `sink`, its hand-offs timed under the label `name`.

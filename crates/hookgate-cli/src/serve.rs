@@ -142,6 +142,17 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
                 route.route_service(&e.path, QuickAck::new(endpoint, metrics.timed(sink.clone(), "nats")))
             }
             // The app's answer is the sender's: handler mode, the app as the handler.
+            Some(Durable::Http(forward)) if e.shadow => {
+                tracing::info!(path = %e.path, "shadow mode: every request is forwarded, verdicts are only recorded");
+                route.route(
+                    &e.path,
+                    axum::routing::any(shadow).with_state(Shadow {
+                        endpoint,
+                        forward: forward.clone(),
+                        metrics: metrics.clone(),
+                    }),
+                )
+            }
             Some(Durable::Http(forward)) => {
                 route.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))
             }
@@ -182,6 +193,37 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         .context("printer")?;
     tracing::info!(printed, uptime_secs = started.elapsed().unwrap_or_default().as_secs(), "bye");
     Ok(())
+}
+
+/// A shadow-mode endpoint: its verifier, the app, the metrics.
+#[derive(Clone)]
+struct Shadow {
+    endpoint: Endpoint<BoxedStore>,
+    forward: crate::forward::Forward,
+    metrics: crate::metrics::Metrics,
+}
+
+/// Shadow mode: verifies the request and records the verdict (a log line and
+/// `hookgate_shadow_verdicts_total`), then forwards it to the app as it came, whatever the
+/// verdict, and answers with the app's answer. No dedupe: the app sees every request.
+async fn shadow(
+    axum::extract::State(s): axum::extract::State<Shadow>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let (name, provider) = (s.endpoint.name(), s.endpoint.verifier().scheme().name().to_owned());
+    let verdict = s.endpoint.verifier().verify(&hookgate_tower::HttpHeaders(&headers), &body, SystemTime::now());
+    match &verdict {
+        Ok(v) => {
+            tracing::info!(endpoint = name, delivery_id = v.delivery_id(), "shadow verdict: verified");
+            s.metrics.shadow_verdict(name, &provider, "verified");
+        }
+        Err(e) => {
+            tracing::warn!(endpoint = name, status = e.status(), reason = %e, "shadow verdict: would refuse");
+            s.metrics.shadow_verdict(name, &provider, &format!("refused_{}", e.status()));
+        }
+    }
+    axum::response::IntoResponse::into_response(s.forward.pass_through(&headers, body).await)
 }
 
 /// What `/readyz` checks: the Redis store and the sink's broker or app, when there are.

@@ -995,3 +995,41 @@ fn json_logs() {
     assert!(refusal["fields"]["reason"].as_str().unwrap().contains("signature"));
     assert!(!stderr.contains("the-secret"));
 }
+
+/// `mode = "shadow"`: every request reaches the app as it came, valid or not; the verdicts are
+/// logged and counted. Without an HTTP sink it is a configuration error.
+#[test]
+fn shadow_mode_forwards_everything_and_records_verdicts() {
+    let app = App::start(|_, _| (200, Duration::ZERO));
+    let dir = std::env::temp_dir().join(format!("hookgate-shadow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shadow.toml");
+    let endpoint = "[[endpoints]]\npath = \"/gh\"\nprovider = \"github\"\nsecrets = [\"s\"]\nmode = \"shadow\"\n";
+    std::fs::write(
+        &file,
+        format!("[sink]\nkind = \"http\"\nurl = \"http://127.0.0.1:{}/hooks\"\n{endpoint}", app.port),
+    )
+    .unwrap();
+    let (child, port) = serve(&["--config", file.to_str().unwrap()]);
+    let url = format!("http://127.0.0.1:{port}/gh");
+    let valid = run(&["send", &url, "--provider", "github", "--secret", "s", "--id", "sh-1"]);
+    let forged = run(&["send", &url, "--provider", "github", "--secret", "not-it", "--id", "sh-2"]);
+    assert!(valid.status.success() && forged.status.success(), "{} {}", text(&valid), text(&forged));
+    let (_, metrics) = get(port, "/metrics");
+    let (_, stderr) = stop(child);
+    let seen = app.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "both reached the app");
+    assert!(seen.iter().all(|(head, _)| head.contains("x-hub-signature-256: sha256=")), "as they came");
+    assert!(stderr.contains("shadow verdict: verified") && stderr.contains("shadow verdict: would refuse"), "{stderr}");
+    for line in [
+        r#"hookgate_shadow_verdicts_total{endpoint="/gh",provider="github",verdict="verified"} 1"#,
+        r#"hookgate_shadow_verdicts_total{endpoint="/gh",provider="github",verdict="refused_401"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+
+    std::fs::write(&file, endpoint).unwrap();
+    let o = run(&["serve", "--config", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("kind = \"http\""), "{}", text(&o));
+}
