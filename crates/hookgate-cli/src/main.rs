@@ -71,7 +71,8 @@ enum Command {
         after_help = "Example:\n  hookgate forward --from redis://127.0.0.1:6379 --to http://127.0.0.1:3000/hooks\n\n\
         Each event is POSTed as `hookgate serve --sink http://...` would; a 2xx acknowledges it; 5xx, 408,\n\
         429, timeouts and refused connections are retried (exponential backoff with jitter, Retry-After\n\
-        honoured); other answers, or --max-attempts failures, move it to <stream>:dead.\n\
+        honoured); other answers, or --max-attempts failures, move it to the dead letters\n\
+        (<stream>:dead on Redis, <STREAM>_DEAD on NATS).\n\
         SIGTERM finishes the posts in flight and exits 0."
     )]
     Forward(queue::ForwardArgs),

@@ -22,12 +22,12 @@ use crate::forward::{Forward, Posted};
 /// Arguments of `hookgate forward`.
 #[derive(Args)]
 pub(crate) struct ForwardArgs {
-    /// The stream to read: `redis://host:port[/db]`.
+    /// The stream to read: `redis://host:port[/db]` or `nats://host:port`.
     #[arg(long)]
     from: String,
-    /// The stream's key.
-    #[arg(long, default_value = "hookgate:events")]
-    stream: String,
+    /// The stream: the Redis key (default hookgate:events) or the JetStream stream (default HOOKGATE).
+    #[arg(long)]
+    stream: Option<String>,
     /// The consumer group: forwarders of one group share the work.
     #[arg(long, default_value = "hookgate-forward")]
     group: String,
@@ -61,12 +61,12 @@ pub(crate) struct ForwardArgs {
 /// Arguments of `hookgate redrive`.
 #[derive(Args)]
 pub(crate) struct RedriveArgs {
-    /// The stream whose dead letters to move back: `redis://host:port[/db]`.
+    /// The stream whose dead letters to move back: `redis://host:port[/db]` or `nats://host:port`.
     #[arg(long)]
     from: String,
-    /// The stream's key (its dead letters are `<stream>:dead`).
-    #[arg(long, default_value = "hookgate:events")]
-    stream: String,
+    /// The stream (its dead letters: `<stream>:dead` on Redis, `<STREAM>_DEAD` on NATS).
+    #[arg(long)]
+    stream: Option<String>,
 }
 
 /// What happened to one event.
@@ -84,8 +84,8 @@ struct Counts {
 }
 
 pub(crate) fn forward_main(a: ForwardArgs) -> anyhow::Result<ExitCode> {
-    if !a.from.starts_with("redis://") && !a.from.starts_with("rediss://") {
-        bail!("--from `{}`: the forwarder reads redis:// streams (NATS: not in this version yet)", a.from);
+    if broker(&a.from).is_none() {
+        bail!("--from `{}`: a redis:// or nats:// URL", a.from);
     }
     if !a.to.starts_with("http://") {
         bail!("--to `{}`: only http:// URLs", a.to);
@@ -101,23 +101,140 @@ pub(crate) fn forward_main(a: ForwardArgs) -> anyhow::Result<ExitCode> {
 
 pub(crate) fn redrive_main(a: RedriveArgs) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    let moved = rt.block_on(hookgate_redis::redrive(&a.from, &a.stream)).context("redrive")?;
-    eprintln!("moved {moved} dead letter(s) from {} back to {}", hookgate_redis::dead_letters(&a.stream), a.stream);
+    let (moved, dead, stream) = match broker(&a.from) {
+        Some(Broker::Redis) => {
+            let stream = a.stream.unwrap_or_else(|| "hookgate:events".into());
+            let moved = rt.block_on(hookgate_redis::redrive(&a.from, &stream)).context("redrive")?;
+            (moved, hookgate_redis::dead_letters(&stream), stream)
+        }
+        Some(Broker::Nats) => {
+            let stream = a.stream.unwrap_or_else(|| "HOOKGATE".into());
+            let moved = rt.block_on(hookgate_nats::redrive(&a.from, &stream)).context("redrive")?;
+            (moved, hookgate_nats::dead_letters(&stream), stream)
+        }
+        None => bail!("--from `{}`: a redis:// or nats:// URL", a.from),
+    };
+    eprintln!("moved {moved} dead letter(s) from {dead} back to {stream}");
     Ok(ExitCode::SUCCESS)
+}
+
+enum Broker {
+    Redis,
+    Nats,
+}
+
+fn broker(url: &str) -> Option<Broker> {
+    if url.starts_with("redis://") || url.starts_with("rediss://") {
+        Some(Broker::Redis)
+    } else if url.starts_with("nats://") {
+        Some(Broker::Nats)
+    } else {
+        None
+    }
+}
+
+/// Where the forwarder reads from.
+// One per process: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Source {
+    Redis(RedisStreamConsumer, Acker),
+    Nats(Box<(hookgate_nats::NatsConsumer, async_nats::jetstream::Context, String)>),
+}
+
+/// One event read, with what settles it.
+// One per event in flight (a few): the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Item {
+    Redis(Delivery, Acker),
+    Nats(Box<(hookgate_nats::Delivery, async_nats::jetstream::Context, String)>),
+}
+
+impl Source {
+    async fn open(a: &ForwardArgs, consumer: &str) -> anyhow::Result<Self> {
+        let idle = Duration::from_secs(a.claim_idle_secs);
+        Ok(match broker(&a.from) {
+            Some(Broker::Nats) => {
+                let stream = a.stream.clone().unwrap_or_else(|| "HOOKGATE".into());
+                let reader = hookgate_nats::NatsConsumer::builder(&a.from)
+                    .stream(&stream)
+                    .durable(&a.group)
+                    .ack_wait(idle)
+                    .build()
+                    .await?;
+                let js = async_nats::jetstream::new(async_nats::connect(&a.from).await?);
+                Source::Nats(Box::new((reader, js, stream)))
+            }
+            _ => {
+                let stream = a.stream.clone().unwrap_or_else(|| "hookgate:events".into());
+                let reader = RedisStreamConsumer::builder(&a.from)
+                    .stream(&stream)
+                    .group(&a.group)
+                    .consumer(consumer)
+                    .min_idle(idle)
+                    .block(Duration::from_millis(500))
+                    .build()
+                    .await?;
+                let acker = reader.acker();
+                Source::Redis(reader, acker)
+            }
+        })
+    }
+
+    /// The next event, or `None` after half a second without one.
+    async fn next(&mut self) -> Result<Option<Item>, String> {
+        match self {
+            Source::Redis(reader, acker) => {
+                reader.next().await.map(|d| d.map(|d| Item::Redis(d, acker.clone()))).map_err(|e| e.to_string())
+            }
+            Source::Nats(nats) => {
+                let (reader, js, stream) = &mut **nats;
+                match tokio::time::timeout(Duration::from_millis(500), reader.next()).await {
+                    Err(_) => Ok(None),
+                    Ok(Ok(d)) => Ok(Some(Item::Nats(Box::new((d, js.clone(), stream.clone()))))),
+                    Ok(Err(e)) => Err(e.to_string()),
+                }
+            }
+        }
+    }
+
+    /// Events read but not yet acknowledged, and added but not yet read, when the broker says.
+    async fn backlog(&self) -> Option<u64> {
+        match self {
+            Source::Redis(_, acker) => acker.backlog().await.ok().and_then(|b| b.1),
+            Source::Nats(..) => None,
+        }
+    }
+}
+
+impl Item {
+    fn event(&self) -> &hookgate_core::Event {
+        match self {
+            Item::Redis(d, _) => &d.event,
+            Item::Nats(nats) => &nats.0.event,
+        }
+    }
+
+    async fn ack(&self) -> Result<(), String> {
+        match self {
+            Item::Redis(d, acker) => acker.ack(d).await.map_err(|e| e.to_string()),
+            Item::Nats(nats) => nats.0.ack().await.map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn dead_letter(&self, status: Option<u16>, error: &str, attempts: u32) -> Result<(), String> {
+        match self {
+            Item::Redis(d, acker) => acker.dead_letter(d, status, error, attempts).await.map_err(|e| e.to_string()),
+            Item::Nats(nats) => {
+                let (d, js, stream) = &**nats;
+                d.dead_letter(js, stream, status, error, attempts).await.map_err(|e| e.to_string())
+            }
+        }
+    }
 }
 
 async fn run(a: ForwardArgs) -> anyhow::Result<()> {
     let consumer_name = a.consumer.clone().unwrap_or_else(|| format!("forward-{}", std::process::id()));
-    let mut consumer = RedisStreamConsumer::builder(&a.from)
-        .stream(&a.stream)
-        .group(&a.group)
-        .consumer(&consumer_name)
-        .min_idle(Duration::from_secs(a.claim_idle_secs))
-        .block(Duration::from_millis(500))
-        .build()
-        .await
-        .with_context(|| format!("reading {} at {}", a.stream, a.from))?;
-    let acker = consumer.acker();
+    let mut source = Source::open(&a, &consumer_name).await.with_context(|| format!("reading {}", a.from))?;
     let post = Arc::new(Forward::new(&a.to, Duration::from_secs(a.timeout_secs), &[])?);
     let policy = Arc::new(Policy {
         max_attempts: a.max_attempts,
@@ -125,7 +242,7 @@ async fn run(a: ForwardArgs) -> anyhow::Result<()> {
         cap: Duration::from_secs(a.max_backoff_secs),
     });
     let counts = Arc::new(Counts::default());
-    tracing::info!(stream = %a.stream, group = %a.group, consumer = %consumer_name, to = %a.to, "forwarding");
+    tracing::info!(from = %a.from, group = %a.group, consumer = %consumer_name, to = %a.to, "forwarding");
 
     let mut in_flight: JoinSet<()> = JoinSet::new();
     let mut stop = std::pin::pin!(crate::serve::shutdown_signal());
@@ -137,13 +254,12 @@ async fn run(a: ForwardArgs) -> anyhow::Result<()> {
         }
         let next = tokio::select! {
             _ = &mut stop => break,
-            next = consumer.next() => next,
+            next = source.next() => next,
         };
         match next {
-            Ok(Some(delivery)) => {
-                let (post, policy, acker, counts) =
-                    (Arc::clone(&post), Arc::clone(&policy), acker.clone(), Arc::clone(&counts));
-                in_flight.spawn(async move { handle(delivery, &post, &policy, &acker, &counts).await });
+            Ok(Some(item)) => {
+                let (post, policy, counts) = (Arc::clone(&post), Arc::clone(&policy), Arc::clone(&counts));
+                in_flight.spawn(async move { handle(item, &post, &policy, &counts).await });
             }
             Ok(None) => {}
             Err(e) => {
@@ -152,7 +268,7 @@ async fn run(a: ForwardArgs) -> anyhow::Result<()> {
             }
         }
         if last_progress.elapsed() >= Duration::from_secs(5) {
-            progress(&counts, &acker, in_flight.len()).await;
+            progress(&counts, source.backlog().await, in_flight.len());
             last_progress = Instant::now();
         }
     }
@@ -168,24 +284,23 @@ async fn run(a: ForwardArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn progress(counts: &Counts, acker: &Acker, in_flight: usize) {
-    let backlog = acker.backlog().await.ok();
+fn progress(counts: &Counts, unread: Option<u64>, in_flight: usize) {
     eprintln!(
         "forwarded {}, retries {}, dead {}, in flight {in_flight}, unread {}",
         counts.delivered.load(Ordering::Relaxed),
         counts.retries.load(Ordering::Relaxed),
         counts.dead.load(Ordering::Relaxed),
-        backlog.and_then(|b| b.1).map_or("?".to_owned(), |n| n.to_string())
+        unread.map_or("?".to_owned(), |n| n.to_string())
     );
 }
 
 /// One event, to its end: POSTed until delivered or dead, then acknowledged or dead-lettered.
-async fn handle(delivery: Delivery, post: &Forward, policy: &Policy, acker: &Acker, counts: &Counts) {
-    let fate = deliver(&delivery, post, policy, counts).await;
-    let id = delivery.event.metadata().delivery_id().to_owned();
+async fn handle(item: Item, post: &Forward, policy: &Policy, counts: &Counts) {
+    let fate = deliver(item.event(), post, policy, counts).await;
+    let id = item.event().metadata().delivery_id().to_owned();
     let settled = match &fate {
-        Fate::Delivered => acker.ack(&delivery).await,
-        Fate::Dead { status, error, attempts } => acker.dead_letter(&delivery, *status, error, *attempts).await,
+        Fate::Delivered => item.ack().await,
+        Fate::Dead { status, error, attempts } => item.dead_letter(*status, error, *attempts).await,
     };
     match (fate, settled) {
         (_, Err(e)) => {
@@ -226,12 +341,12 @@ fn retryable(status: StatusCode) -> bool {
     status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS
 }
 
-async fn deliver(delivery: &Delivery, post: &Forward, policy: &Policy, counts: &Counts) -> Fate {
-    let id = delivery.event.metadata().delivery_id();
+async fn deliver(event: &hookgate_core::Event, post: &Forward, policy: &Policy, counts: &Counts) -> Fate {
+    let id = event.metadata().delivery_id();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (status, error, retry_after) = match post.post_event(&delivery.event).await {
+        let (status, error, retry_after) = match post.post_event(event).await {
             Posted::Answered(s, _) if s.is_success() => return Fate::Delivered,
             Posted::Answered(s, after) if retryable(s) => (Some(s.as_u16()), format!("answered {s}"), after),
             Posted::Answered(s, _) => {

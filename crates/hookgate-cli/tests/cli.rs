@@ -1033,3 +1033,56 @@ fn shadow_mode_forwards_everything_and_records_verdicts() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("kind = \"http\""), "{}", text(&o));
 }
+
+/// `hookgate forward --from nats://…`: the same, from JetStream; dead letters to `<STREAM>_DEAD`.
+#[test]
+fn forward_from_nats() {
+    let Some(url) = broker_url("HOOKGATE_NATS_URL", "forward_from_nats") else { return };
+    let tag = format!("{}{}", std::process::id(), now());
+    let (stream, subject) = (format!("FWD_{tag}"), format!("hookgate.fwd.{tag}"));
+    let app =
+        App::start(|head, _| (if head.contains("hookgate-delivery-id: bad") { 422 } else { 200 }, Duration::ZERO));
+    let (child, port) =
+        serve(&["--provider", "github", "--secret", "s", "--sink", &url, "--stream", &stream, "--subject", &subject]);
+    for id in [format!("ok-{tag}"), format!("bad-{tag}")] {
+        let o = run(&[
+            "send",
+            &format!("http://127.0.0.1:{port}/webhooks"),
+            "--provider",
+            "github",
+            "--secret",
+            "s",
+            "--id",
+            &id,
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    stop(child);
+    let child = Command::new(BIN)
+        .args([
+            "forward",
+            "--from",
+            &url,
+            "--stream",
+            &stream,
+            "--group",
+            "g",
+            "--to",
+            &format!("http://127.0.0.1:{}/h", app.port),
+        ])
+        .args(["--max-attempts", "2", "--backoff-ms", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while app.seen.lock().unwrap().len() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(20), "{}", app.seen.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, stderr) = stop(child);
+    assert!(stderr.contains("forwarded 1 event(s)") && stderr.contains("1 dead-lettered"), "{stderr}");
+    let o = run(&["redrive", "--from", &url, "--stream", &stream]);
+    assert!(o.status.success() && text(&o).contains("moved 1 dead letter(s)"), "{}", text(&o));
+}

@@ -28,6 +28,104 @@ pub struct Delivery {
     message: Message,
 }
 
+impl Delivery {
+    /// Acknowledges this delivery: it is handled and not delivered again.
+    pub async fn ack(&self) -> Result<(), ConsumerError> {
+        self.message.double_ack().await.map_err(|e| ConsumerError::of("ack", e))
+    }
+
+    /// Publishes this event to the dead-letter subject `<subject>.dead` (stored in the stream
+    /// `<STREAM>_DEAD`, created if missing), with its headers plus `Hookgate-Last-Status` (when
+    /// there was one), `Hookgate-Last-Error` and `Hookgate-Attempts`, then acknowledges it.
+    pub async fn dead_letter(
+        &self,
+        js: &jetstream::Context,
+        stream: &str,
+        last_status: Option<u16>,
+        last_error: &str,
+        attempts: u32,
+    ) -> Result<(), ConsumerError> {
+        let subject = format!("{}.dead", self.message.subject);
+        js.get_or_create_stream(jetstream::stream::Config {
+            name: dead_letters(stream),
+            subjects: vec![format!("{}.dead", self.message.subject)],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ConsumerError::of("dead-letter stream", e))?;
+        // Without its message id: a redriven copy must not be taken for a duplicate.
+        let headers = crate::sink::headers(&self.event).map_err(|e| ConsumerError::of("headers", e))?;
+        let mut headers = without(&headers, &[header::MSG_ID]);
+        if let Some(status) = last_status {
+            headers.insert(LAST_STATUS, status.to_string().as_str());
+        }
+        headers.insert(LAST_ERROR, last_error.replace(['\r', '\n'], " ").as_str());
+        headers.insert(ATTEMPTS, attempts.to_string().as_str());
+        let ack = js
+            .publish_with_headers(subject, headers, self.event.body().clone())
+            .await
+            .map_err(|e| ConsumerError::of("dead-letter publish", e))?;
+        ack.await.map_err(|e| ConsumerError::of("dead-letter PubAck", e))?;
+        self.ack().await
+    }
+}
+
+const LAST_STATUS: &str = "Hookgate-Last-Status";
+const LAST_ERROR: &str = "Hookgate-Last-Error";
+const ATTEMPTS: &str = "Hookgate-Attempts";
+
+/// `headers` without the headers `names`.
+fn without(headers: &async_nats::HeaderMap, names: &[&str]) -> async_nats::HeaderMap {
+    let mut kept = async_nats::HeaderMap::new();
+    for (name, values) in headers.iter() {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name.as_ref())) {
+            for v in values {
+                kept.append(name.clone(), v.clone());
+            }
+        }
+    }
+    kept
+}
+
+/// The dead-letter stream of `stream`.
+pub fn dead_letters(stream: &str) -> String {
+    format!("{stream}_DEAD")
+}
+
+/// Moves every dead letter of `stream` (`<STREAM>_DEAD`) back to the subject it came from,
+/// without its `Hookgate-Last-*` and `Hookgate-Attempts` headers; each is removed from the
+/// dead-letter stream once the stream has it again. Returns how many it moved.
+pub async fn redrive(url: &str, stream: &str) -> Result<usize, ConsumerError> {
+    let client = async_nats::connect(url).await.map_err(|e| ConsumerError::of("connect", e))?;
+    let js = jetstream::new(client);
+    let dead = match js.get_stream(dead_letters(stream)).await {
+        Ok(s) => s,
+        Err(_) => return Ok(0),
+    };
+    let consumer = dead
+        .get_or_create_consumer(
+            "hookgate-redrive",
+            pull::Config { durable_name: Some("hookgate-redrive".into()), ..Default::default() },
+        )
+        .await
+        .map_err(|e| ConsumerError::of("consumer", e))?;
+    let mut messages = consumer.messages().await.map_err(|e| ConsumerError::of("messages", e))?;
+    let mut moved = 0;
+    while let Ok(Some(message)) = tokio::time::timeout(Duration::from_millis(500), messages.next()).await {
+        let message = message.map_err(|e| ConsumerError::of("read", e))?;
+        let subject = message.subject.trim_end_matches(".dead").to_owned();
+        let headers = without(&message.headers.clone().unwrap_or_default(), &[LAST_STATUS, LAST_ERROR, ATTEMPTS]);
+        let ack = js
+            .publish_with_headers(subject, headers, message.payload.clone())
+            .await
+            .map_err(|e| ConsumerError::of("publish", e))?;
+        ack.await.map_err(|e| ConsumerError::of("PubAck", e))?;
+        message.double_ack().await.map_err(|e| ConsumerError::of("ack", e))?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
 /// A durable pull consumer of a JetStream stream. An event is acknowledged only once its handler
 /// succeeded; one that is not acknowledged within the ack wait (its consumer crashed, or the
 /// handler failed) is delivered again, to this or another instance of the same durable consumer.
@@ -126,7 +224,7 @@ impl NatsConsumer {
 
     /// Acknowledges `delivery`: it is handled and not delivered again.
     pub async fn ack(&self, delivery: &Delivery) -> Result<(), ConsumerError> {
-        delivery.message.double_ack().await.map_err(|e| ConsumerError::of("ack", e))
+        delivery.ack().await
     }
 
     /// Runs `handler` on every delivery, acknowledging each one it handled (`Ok`); one it failed

@@ -21,7 +21,7 @@
 mod consumer;
 mod sink;
 
-pub use consumer::{ConsumerError, Delivery, NatsConsumer, NatsConsumerBuilder};
+pub use consumer::{ConsumerError, Delivery, NatsConsumer, NatsConsumerBuilder, dead_letters, redrive};
 pub use sink::{NatsSink, NatsSinkBuilder};
 
 /// The headers hookgate writes beside each event's body.
