@@ -51,6 +51,7 @@ struct EndpointConfig {
     tolerance_secs: Option<u64>,
     max_body_bytes: Option<usize>,
     mode: Option<String>,
+    sink: Option<SinkConfig>,
 }
 
 /// One endpoint, ready to build.
@@ -63,6 +64,8 @@ pub(crate) struct EndpointSpec {
     /// Shadow mode: verify and record the verdict, but forward every request to the app as it
     /// came, whatever the verdict.
     pub(crate) shadow: bool,
+    /// Where this endpoint's deliveries go: its own `sink` table, else the file's `[sink]`.
+    pub(crate) sink: SinkSpec,
 }
 
 /// Where delivery ids are remembered.
@@ -99,7 +102,6 @@ pub(crate) struct ServeConfig {
     pub(crate) endpoints: Vec<EndpointSpec>,
     pub(crate) ttl: Duration,
     pub(crate) store: StoreSpec,
-    pub(crate) sink: SinkSpec,
 }
 
 /// The sink a `--sink` URL names: `stdout`, `redis://…`; `stream` is `--stream`.
@@ -226,6 +228,7 @@ pub(crate) fn endpoint(
         tolerance: Duration::from_secs(tolerance_secs),
         max_body_bytes,
         shadow: false,
+        sink: SinkSpec::Stdout,
     })
 }
 
@@ -262,12 +265,13 @@ pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
         SinkSpec::RedisStream { url, .. } => StoreSpec::Redis { url: url.clone() },
         SinkSpec::Stdout | SinkSpec::Nats { .. } | SinkSpec::Http { .. } => StoreSpec::Memory { capacity: 1_000_000 },
     };
+    let mut endpoint = endpoint(f.path, f.provider, f.secrets, f.tolerance_secs, f.max_body_bytes)?;
+    endpoint.sink = f.sink;
     Ok(ServeConfig {
         listen: listen(f.listen).context("--listen")?,
-        endpoints: vec![endpoint(f.path, f.provider, f.secrets, f.tolerance_secs, f.max_body_bytes)?],
+        endpoints: vec![endpoint],
         ttl: Duration::from_secs(86_400),
         store,
-        sink: f.sink,
     })
 }
 
@@ -315,12 +319,17 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
             capacity = c;
         }
     }
+    // Endpoints without a `sink` table of their own share this one.
+    let default_sink = match cfg.sink {
+        None => SinkSpec::Stdout,
+        Some(c) => sink_table(c).map_err(|e| in_file("sink".into(), e))?,
+    };
     if cfg.endpoints.is_empty() {
         bail!("{name}: endpoints: at least one [[endpoints]] table is required");
     }
     let mut seen = HashSet::new();
     let mut endpoints = Vec::new();
-    for (i, e) in cfg.endpoints.iter().enumerate() {
+    for (i, e) in cfg.endpoints.into_iter().enumerate() {
         let key = |k: &str| format!("endpoints[{i}].{k}");
         if !seen.insert(e.path.clone()) {
             return Err(in_file(key("path"), anyhow!("duplicate path `{}`", e.path)));
@@ -340,48 +349,52 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
                 return Err(in_file(key("mode"), anyhow!("unknown mode `{other}` (use \"enforce\" or \"shadow\")")));
             }
         };
+        spec.sink = match e.sink {
+            None => default_sink.clone(),
+            Some(c) => sink_table(c).map_err(|err| in_file(key("sink"), err))?,
+        };
+        if spec.shadow && !matches!(spec.sink, SinkSpec::Http { .. }) {
+            return Err(in_file(
+                key("mode"),
+                anyhow!("mode = \"shadow\" forwards every request to your app: it needs a sink with kind = \"http\""),
+            ));
+        }
         endpoints.push(spec);
     }
-    let sink = match cfg.sink {
-        None => SinkSpec::Stdout,
-        Some(c) => {
-            let kind = c.kind.as_deref().unwrap_or("stdout");
-            let mut spec = sink(kind, c.url.as_deref(), c.stream.as_deref(), c.subject.as_deref(), c.max_len)
-                .map_err(|e| in_file("sink".into(), e))?;
-            match &mut spec {
-                SinkSpec::Http { timeout, forward_headers, .. } => {
-                    if let Some(t) = c.timeout_secs {
-                        if t == 0 {
-                            return Err(in_file("sink.timeout_secs".into(), anyhow!("must be greater than 0")));
-                        }
-                        *timeout = Duration::from_secs(t);
-                    }
-                    *forward_headers = c.forward_headers.unwrap_or_default();
-                }
-                _ if c.timeout_secs.is_some() || c.forward_headers.is_some() => {
-                    return Err(in_file(
-                        "sink".into(),
-                        anyhow!("timeout_secs and forward_headers go with kind = \"http\""),
-                    ));
-                }
-                _ => {}
-            }
-            spec
-        }
-    };
-    if endpoints.iter().any(|e| e.shadow) && !matches!(sink, SinkSpec::Http { .. }) {
-        bail!(
-            "{name}: endpoints: mode = \"shadow\" forwards every request to your app: it needs [sink] kind = \"http\""
-        );
-    }
-    let store = match (redis_url, had_store, &sink) {
-        (Some(url), _, _) => StoreSpec::Redis { url },
-        // A Redis stream with no store configured remembers deliveries in the same Redis: an
-        // in-memory store would forget them at a restart, and a retry would be appended again.
-        (None, false, SinkSpec::RedisStream { url, .. }) => StoreSpec::Redis { url: url.clone() },
+    // A Redis stream with no store configured remembers deliveries in the same Redis: an in-memory
+    // store would forget them at a restart, and a retry would be appended again. With several
+    // streams, the `[sink]` one's Redis is used, else the first endpoint's.
+    let stream_redis = std::iter::once(&default_sink).chain(endpoints.iter().map(|e| &e.sink)).find_map(|s| match s {
+        SinkSpec::RedisStream { url, .. } => Some(url.clone()),
+        _ => None,
+    });
+    let store = match (redis_url, had_store, stream_redis) {
+        (Some(url), _, _) | (None, false, Some(url)) => StoreSpec::Redis { url },
         (None, _, _) => StoreSpec::Memory { capacity },
     };
-    Ok(ServeConfig { listen, endpoints, ttl, store, sink })
+    Ok(ServeConfig { listen, endpoints, ttl, store })
+}
+
+/// A `[sink]` table, or an endpoint's `sink` table, checked.
+fn sink_table(c: SinkConfig) -> anyhow::Result<SinkSpec> {
+    let kind = c.kind.as_deref().unwrap_or("stdout");
+    let mut spec = sink(kind, c.url.as_deref(), c.stream.as_deref(), c.subject.as_deref(), c.max_len)?;
+    match &mut spec {
+        SinkSpec::Http { timeout, forward_headers, .. } => {
+            if let Some(t) = c.timeout_secs {
+                if t == 0 {
+                    bail!("timeout_secs: must be greater than 0");
+                }
+                *timeout = Duration::from_secs(t);
+            }
+            *forward_headers = c.forward_headers.unwrap_or_default();
+        }
+        _ if c.timeout_secs.is_some() || c.forward_headers.is_some() => {
+            bail!("timeout_secs and forward_headers go with kind = \"http\"");
+        }
+        _ => {}
+    }
+    Ok(spec)
 }
 
 /// What `hookgate config example` prints: every key, with its default, valid as it is.
@@ -420,8 +433,10 @@ provider = "github"      # a preset name: `hookgate providers` lists them
 secrets = ["replace-with-your-github-secret"]   # `env:NAME` reads the variable NAME at start-up
 tolerance_secs = 300     # replay window, seconds, past and future
 # max_body_bytes = 1048576
-# mode = "enforce"       # or "shadow" (with [sink] kind = "http"): forward every request as it
+# mode = "enforce"       # or "shadow" (with an "http" sink): forward every request as it
 #                        # came and only record what hookgate would have refused
+# sink = { kind = "http", url = "http://127.0.0.1:3000/github" }   # this endpoint's own sink, any
+#                        # kind, the same keys as [sink]; without it the endpoint uses [sink]
 
 [[endpoints]]
 path = "/webhooks/stripe"
@@ -460,6 +475,35 @@ mod tests {
         ] {
             assert!(EXAMPLE.contains(&format!("{key} =")), "{key}");
         }
+    }
+
+    #[test]
+    fn endpoints_inherit_or_name_their_sink() {
+        let file = r#"
+[sink]
+kind = "redis-stream"
+url = "redis://127.0.0.1:6379/0"
+
+[[endpoints]]
+path = "/a"
+provider = "github"
+secrets = ["s"]
+
+[[endpoints]]
+path = "/b"
+provider = "stripe"
+secrets = ["s"]
+sink = { kind = "http", url = "http://127.0.0.1:4000/stripe", timeout_secs = 5 }
+"#;
+        let cfg = from_toml("f", file, None).unwrap();
+        assert!(matches!(&cfg.endpoints[0].sink, SinkSpec::RedisStream { stream, .. } if stream == DEFAULT_STREAM));
+        assert!(matches!(&cfg.endpoints[1].sink, SinkSpec::Http { timeout, .. } if timeout.as_secs() == 5));
+        assert!(matches!(&cfg.store, StoreSpec::Redis { url } if url == "redis://127.0.0.1:6379/0"));
+
+        // Shadow mode needs the endpoint's resolved sink to be HTTP.
+        let shadow = file.replace("path = \"/a\"", "path = \"/a\"\nmode = \"shadow\"");
+        let err = from_toml("f", &shadow, None).err().unwrap().to_string();
+        assert!(err.contains("endpoints[0].mode") && err.contains("kind = \"http\""), "{err}");
     }
 
     #[test]

@@ -84,35 +84,13 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
             BoxedStore::new(redis)
         }
     };
-    let sink = match &cfg.sink {
-        SinkSpec::Stdout => None,
-        SinkSpec::Http { url, timeout, forward_headers } => {
-            tracing::info!(%url, timeout_secs = timeout.as_secs(), "sink: HTTP forward to the app");
-            Some(Durable::Http(crate::forward::Forward::new(url, *timeout, forward_headers).context("sink")?))
+    // One sink per distinct sink table: endpoints naming the same one share its connection.
+    let mut sinks: Vec<(SinkSpec, Option<Durable>)> = Vec::new();
+    for e in &cfg.endpoints {
+        if !sinks.iter().any(|(spec, _)| *spec == e.sink) {
+            sinks.push((e.sink.clone(), connect(&e.sink, wait_for_sink).await?));
         }
-        SinkSpec::Nats { url, stream, subject } => {
-            let sink = reach("NATS JetStream", url, wait_for_sink, || {
-                hookgate_nats::NatsSink::builder(url).stream(stream).subject(subject).build()
-            })
-            .await
-            .context("sink")?;
-            tracing::info!(%url, %stream, %subject, "sink: NATS JetStream");
-            Some(Durable::Nats(sink))
-        }
-        SinkSpec::RedisStream { url, stream, max_len } => {
-            let sink = reach("the Redis stream", url, wait_for_sink, || {
-                let builder = hookgate_redis::RedisStreamSink::builder(url).stream(stream);
-                match max_len {
-                    Some(n) => builder.max_len(*n).build(),
-                    None => builder.build(),
-                }
-            })
-            .await
-            .context("sink")?;
-            tracing::info!(%url, %stream, "sink: Redis stream");
-            Some(Durable::Redis(sink))
-        }
-    };
+    }
     // Bound first: a port in use is reported before any endpoint is said to be ready.
     let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => {
@@ -133,7 +111,8 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
             .with_context(|| format!("endpoint {}", e.path))?;
         tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
         let route = Router::new();
-        let route = match &sink {
+        let sink = sinks.iter().find(|(spec, _)| *spec == e.sink).and_then(|(_, sink)| sink.as_ref());
+        let route = match sink {
             None => route.route_service(&e.path, QuickAck::new(endpoint, metrics.timed(tx.clone(), "stdout"))),
             Some(Durable::Redis(sink)) => {
                 route.route_service(&e.path, QuickAck::new(endpoint, metrics.timed(sink.clone(), "redis-stream")))
@@ -165,7 +144,8 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
         app = app.merge(route.layer(axum::middleware::from_fn_with_state(labels, crate::metrics::record)));
     }
     drop(tx);
-    let readiness = Arc::new(Readiness { store: redis_store, sink });
+    let readiness =
+        Arc::new(Readiness { store: redis_store, sinks: sinks.into_iter().filter_map(|(_, s)| s).collect() });
     app = app
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(move || ready(Arc::clone(&readiness))))
@@ -229,7 +209,7 @@ async fn shadow(
 /// What `/readyz` checks: the Redis store and the sink's broker or app, when there are.
 struct Readiness {
     store: Option<hookgate_redis::RedisStore>,
-    sink: Option<Durable>,
+    sinks: Vec<Durable>,
 }
 
 /// `GET /readyz`: 200 when the store and the sink answer, else 503 naming which does not.
@@ -240,14 +220,15 @@ async fn ready(r: Arc<Readiness>) -> (axum::http::StatusCode, String) {
             down.push(format!("store: {e}"));
         }
     }
-    let sink = match &r.sink {
-        None => Ok(()),
-        Some(Durable::Redis(s)) => s.ping().await.map_err(|e| e.to_string()),
-        Some(Durable::Nats(s)) => s.ping().await.map_err(|e| e.to_string()),
-        Some(Durable::Http(f)) => f.reachable().await,
-    };
-    if let Err(e) = sink {
-        down.push(format!("sink: {e}"));
+    for sink in &r.sinks {
+        let answer = match sink {
+            Durable::Redis(s) => s.ping().await.map_err(|e| format!("Redis stream {}: {e}", s.stream())),
+            Durable::Nats(s) => s.ping().await.map_err(|e| format!("NATS stream {}: {e}", s.stream())),
+            Durable::Http(f) => f.reachable().await,
+        };
+        if let Err(e) = answer {
+            down.push(format!("sink: {e}"));
+        }
     }
     match down.is_empty() {
         true => (axum::http::StatusCode::OK, "ready\n".into()),
@@ -260,6 +241,40 @@ enum Durable {
     Redis(hookgate_redis::RedisStreamSink),
     Nats(hookgate_nats::NatsSink),
     Http(crate::forward::Forward),
+}
+
+/// Connects to the broker or checks the app's URL `spec` names; `None` for stdout.
+async fn connect(spec: &SinkSpec, wait_for_sink: bool) -> anyhow::Result<Option<Durable>> {
+    let sink = match spec {
+        SinkSpec::Stdout => return Ok(None),
+        SinkSpec::Http { url, timeout, forward_headers } => {
+            tracing::info!(%url, timeout_secs = timeout.as_secs(), "sink: HTTP forward to the app");
+            Durable::Http(crate::forward::Forward::new(url, *timeout, forward_headers).context("sink")?)
+        }
+        SinkSpec::Nats { url, stream, subject } => {
+            let sink = reach("NATS JetStream", url, wait_for_sink, || {
+                hookgate_nats::NatsSink::builder(url).stream(stream).subject(subject).build()
+            })
+            .await
+            .context("sink")?;
+            tracing::info!(%url, %stream, %subject, "sink: NATS JetStream");
+            Durable::Nats(sink)
+        }
+        SinkSpec::RedisStream { url, stream, max_len } => {
+            let sink = reach("the Redis stream", url, wait_for_sink, || {
+                let builder = hookgate_redis::RedisStreamSink::builder(url).stream(stream);
+                match max_len {
+                    Some(n) => builder.max_len(*n).build(),
+                    None => builder.build(),
+                }
+            })
+            .await
+            .context("sink")?;
+            tracing::info!(%url, %stream, "sink: Redis stream");
+            Durable::Redis(sink)
+        }
+    };
+    Ok(Some(sink))
 }
 
 /// Connects with `connect`; when that fails and `wait` is set, tries again every second

@@ -628,7 +628,7 @@ fn sink_configuration_errors_name_the_key() {
         ("[sink]\nkind='http'\n", "sink: url is required with kind = \"http\""),
         (
             "[sink]\nkind='http'\nurl='http://127.0.0.1:1/'\ntimeout_secs=0\n",
-            "sink.timeout_secs: must be greater than 0",
+            "sink: timeout_secs: must be greater than 0",
         ),
         (
             "[sink]\nkind='stdout'\nforward_headers=['x']\n",
@@ -641,6 +641,12 @@ fn sink_configuration_errors_name_the_key() {
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
         assert!(text(&o).contains(expect), "expected `{expect}` in {}", text(&o));
     }
+    // An endpoint's own sink table is checked the same way, and named by its index.
+    let file = dir.join("sink.toml");
+    std::fs::write(&file, format!("{endpoint}sink = {{ kind = 'kafka' }}\n")).unwrap();
+    let o = run(&["serve", "--config", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("endpoints[0].sink: unknown sink `kafka`"), "{}", text(&o));
     let flag = run(&["serve", "--provider", "github", "--secret", "s", "--sink", "kafka://x"]);
     assert_eq!(flag.status.code(), Some(2));
     assert!(text(&flag).contains("--sink") && text(&flag).contains("not a sink"), "{}", text(&flag));
@@ -1032,6 +1038,39 @@ fn shadow_mode_forwards_everything_and_records_verdicts() {
     let o = run(&["serve", "--config", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("kind = \"http\""), "{}", text(&o));
+}
+
+/// Each `[[endpoints]]` may name its own sink: one endpoint forwards to the app, in shadow mode
+/// even while the file's `[sink]` is stdout; the other prints to stdout.
+#[test]
+fn endpoints_may_name_their_own_sink() {
+    let app = App::start(|_, _| (200, Duration::ZERO));
+    let dir = std::env::temp_dir().join(format!("hookgate-per-endpoint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("two.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[sink]\nkind = \"stdout\"\n\
+             [[endpoints]]\npath = \"/to-app\"\nprovider = \"github\"\nsecrets = [\"s\"]\nmode = \"shadow\"\n\
+             sink = {{ kind = \"http\", url = \"http://127.0.0.1:{}/hooks\" }}\n\
+             [[endpoints]]\npath = \"/to-stdout\"\nprovider = \"github\"\nsecrets = [\"s\"]\n",
+            app.port
+        ),
+    )
+    .unwrap();
+    let (child, port) = serve(&["--config", file.to_str().unwrap()]);
+    for (path, id) in [("/to-app", "pe-1"), ("/to-stdout", "pe-2")] {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let o = run(&["send", &url, "--provider", "github", "--secret", "s", "--id", id]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let (stdout, stderr) = stop(child);
+    let seen = app.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{stderr}");
+    assert!(seen[0].0.contains("x-github-delivery: pe-1"), "{}", seen[0].0);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"delivery_id\":\"pe-2\""), "{stdout}");
 }
 
 /// `hookgate forward --from nats://…`: the same, from JetStream; dead letters to `<STREAM>_DEAD`.
