@@ -1,5 +1,6 @@
 //! `GET /metrics` of `hookgate serve`, in Prometheus text format: requests by endpoint, provider
-//! and outcome, request duration, and how long the sink took to take each event.
+//! and outcome, request duration, and how long the sink took to take each event; and of
+//! `hookgate forward --metrics-listen`: attempts by result, dead letters, backlog, in flight.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,7 +9,9 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus::{Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The registry and the series `serve` records.
 #[derive(Clone)]
@@ -66,11 +69,65 @@ impl Metrics {
 
     /// The text exposition.
     pub(crate) fn render(&self) -> Response {
-        let mut out = Vec::new();
-        match TextEncoder::new().encode(&self.registry.gather(), &mut out) {
-            Ok(()) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response(),
-            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        }
+        render(&self.registry)
+    }
+}
+
+/// The text exposition of `registry`.
+fn render(registry: &Registry) -> Response {
+    let mut out = Vec::new();
+    match TextEncoder::new().encode(&registry.gather(), &mut out) {
+        Ok(()) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The series `hookgate forward` records.
+#[derive(Clone)]
+pub(crate) struct ForwardMetrics {
+    registry: Registry,
+    /// POSTs to the app by result: `delivered`, `retryable` (5xx, 408, 429), `refused` (another
+    /// 4xx or 3xx), `timeout`, `unreachable`.
+    pub(crate) attempts: IntCounterVec,
+    pub(crate) dead_letters: IntCounter,
+    pub(crate) backlog: IntGauge,
+    pub(crate) in_flight: IntGauge,
+}
+
+impl ForwardMetrics {
+    pub(crate) fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let attempts = IntCounterVec::new(
+            Opts::new("hookgate_forward_attempts_total", "POSTs of events to the app, by result."),
+            &["result"],
+        )?;
+        let dead_letters = IntCounter::new(
+            "hookgate_dead_letters_total",
+            "Events moved to the dead-letter stream by this forwarder.",
+        )?;
+        let backlog = IntGauge::new(
+            "hookgate_forward_backlog",
+            "Events in the stream not yet read by the group (Redis: the group's lag; NATS: pending messages).",
+        )?;
+        let in_flight = IntGauge::new("hookgate_forward_in_flight", "Events being POSTed or waiting for a retry.")?;
+        registry.register(Box::new(attempts.clone()))?;
+        registry.register(Box::new(dead_letters.clone()))?;
+        registry.register(Box::new(backlog.clone()))?;
+        registry.register(Box::new(in_flight.clone()))?;
+        Ok(Self { registry, attempts, dead_letters, backlog, in_flight })
+    }
+
+    /// `GET /metrics` and `GET /healthz` on `listener`, until the process ends.
+    pub(crate) fn serve(&self, listener: tokio::net::TcpListener) {
+        let registry = self.registry.clone();
+        let app = axum::Router::new()
+            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .route("/metrics", axum::routing::get(move || std::future::ready(render(&registry))));
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
     }
 }
 

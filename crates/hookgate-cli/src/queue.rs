@@ -18,6 +18,7 @@ use hyper::StatusCode;
 use tokio::task::JoinSet;
 
 use crate::forward::{Forward, Posted};
+use crate::metrics::ForwardMetrics;
 
 /// Arguments of `hookgate forward`.
 #[derive(Args)]
@@ -56,6 +57,9 @@ pub(crate) struct ForwardArgs {
     /// How long an event may stay unacknowledged with a forwarder that died before another takes it.
     #[arg(long, default_value_t = 300)]
     claim_idle_secs: u64,
+    /// Serve `GET /metrics` (Prometheus) and `GET /healthz` on this address, host:port.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<String>,
 }
 
 /// Arguments of `hookgate redrive`.
@@ -75,12 +79,12 @@ enum Fate {
     Dead { status: Option<u16>, error: String, attempts: u32 },
 }
 
-/// Counts for the progress lines and the summary.
-#[derive(Default)]
+/// Counts for the progress lines, the summary and the metrics.
 struct Counts {
     delivered: AtomicU64,
     retries: AtomicU64,
     dead: AtomicU64,
+    metrics: ForwardMetrics,
 }
 
 pub(crate) fn forward_main(a: ForwardArgs) -> anyhow::Result<ExitCode> {
@@ -138,7 +142,8 @@ fn broker(url: &str) -> Option<Broker> {
 #[allow(clippy::large_enum_variant)]
 enum Source {
     Redis(RedisStreamConsumer, Acker),
-    Nats(Box<(hookgate_nats::NatsConsumer, async_nats::jetstream::Context, String)>),
+    /// The reader, a JetStream context for dead letters, the stream and the durable consumer.
+    Nats(Box<(hookgate_nats::NatsConsumer, async_nats::jetstream::Context, String, String)>),
 }
 
 /// One event read, with what settles it.
@@ -162,7 +167,7 @@ impl Source {
                     .build()
                     .await?;
                 let js = async_nats::jetstream::new(async_nats::connect(&a.from).await?);
-                Source::Nats(Box::new((reader, js, stream)))
+                Source::Nats(Box::new((reader, js, stream, a.group.clone())))
             }
             _ => {
                 let stream = a.stream.clone().unwrap_or_else(|| "hookgate:events".into());
@@ -187,7 +192,7 @@ impl Source {
                 reader.next().await.map(|d| d.map(|d| Item::Redis(d, acker.clone()))).map_err(|e| e.to_string())
             }
             Source::Nats(nats) => {
-                let (reader, js, stream) = &mut **nats;
+                let (reader, js, stream, _) = &mut **nats;
                 match tokio::time::timeout(Duration::from_millis(500), reader.next()).await {
                     Err(_) => Ok(None),
                     Ok(Ok(d)) => Ok(Some(Item::Nats(Box::new((d, js.clone(), stream.clone()))))),
@@ -201,7 +206,13 @@ impl Source {
     async fn backlog(&self) -> Option<u64> {
         match self {
             Source::Redis(_, acker) => acker.backlog().await.ok().and_then(|b| b.1),
-            Source::Nats(..) => None,
+            Source::Nats(nats) => {
+                let (_, js, stream, group) = &**nats;
+                let stream = js.get_stream(stream).await.ok()?;
+                let mut consumer: async_nats::jetstream::consumer::PullConsumer =
+                    stream.get_consumer(group).await.ok()?;
+                consumer.info().await.ok().map(|info| info.num_pending)
+            }
         }
     }
 }
@@ -241,13 +252,31 @@ async fn run(a: ForwardArgs) -> anyhow::Result<()> {
         base: Duration::from_millis(a.backoff_ms),
         cap: Duration::from_secs(a.max_backoff_secs),
     });
-    let counts = Arc::new(Counts::default());
+    let metrics = ForwardMetrics::new().context("metrics")?;
+    if let Some(addr) = &a.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("--metrics-listen {addr}: cannot listen"))?;
+        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+        metrics.serve(listener);
+    }
+    let counts =
+        Arc::new(Counts { delivered: AtomicU64::new(0), retries: AtomicU64::new(0), dead: AtomicU64::new(0), metrics });
     tracing::info!(from = %a.from, group = %a.group, consumer = %consumer_name, to = %a.to, "forwarding");
 
     let mut in_flight: JoinSet<()> = JoinSet::new();
     let mut stop = std::pin::pin!(crate::serve::shutdown_signal());
-    let mut last_progress = Instant::now();
+    let (mut last_progress, mut last_backlog) = (Instant::now(), None::<Instant>);
     loop {
+        // Reap the finished tasks, so `len` counts the events still in flight.
+        while in_flight.try_join_next().is_some() {}
+        counts.metrics.in_flight.set(in_flight.len() as i64);
+        if last_backlog.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+            if let Some(n) = source.backlog().await {
+                counts.metrics.backlog.set(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+            last_backlog = Some(Instant::now());
+        }
         if in_flight.len() >= a.concurrency {
             in_flight.join_next().await;
             continue;
@@ -311,6 +340,7 @@ async fn handle(item: Item, post: &Forward, policy: &Policy, counts: &Counts) {
         }
         (Fate::Dead { status, error, attempts }, Ok(())) => {
             counts.dead.fetch_add(1, Ordering::Relaxed);
+            counts.metrics.dead_letters.inc();
             tracing::warn!(delivery_id = %id, ?status, %error, attempts, "dead-lettered");
         }
     }
@@ -346,7 +376,16 @@ async fn deliver(event: &hookgate_core::Event, post: &Forward, policy: &Policy, 
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (status, error, retry_after) = match post.post_event(event).await {
+        let posted = post.post_event(event).await;
+        let result = match &posted {
+            Posted::Answered(s, _) if s.is_success() => "delivered",
+            Posted::Answered(s, _) if retryable(*s) => "retryable",
+            Posted::Answered(..) => "refused",
+            Posted::TimedOut => "timeout",
+            Posted::Unreachable(_) => "unreachable",
+        };
+        counts.metrics.attempts.with_label_values(&[result]).inc();
+        let (status, error, retry_after) = match posted {
             Posted::Answered(s, _) if s.is_success() => return Fate::Delivered,
             Posted::Answered(s, after) if retryable(s) => (Some(s.as_u16()), format!("answered {s}"), after),
             Posted::Answered(s, _) => {

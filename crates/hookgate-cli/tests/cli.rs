@@ -866,6 +866,7 @@ fn forward_retries_dead_letters_and_redrives() {
     }
     stop(child);
 
+    let metrics_port = free_port();
     let forward = |to: u16, group: &str| {
         Command::new(BIN)
             .args([
@@ -880,6 +881,7 @@ fn forward_retries_dead_letters_and_redrives() {
                 &format!("http://127.0.0.1:{to}/hooks"),
             ])
             .args(["--max-attempts", "3", "--backoff-ms", "20", "--timeout-secs", "2"])
+            .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -893,6 +895,17 @@ fn forward_retries_dead_letters_and_redrives() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
+    // The metrics count what the app saw: every attempt by result, and the dead letters.
+    for line in [
+        r#"hookgate_forward_attempts_total{result="delivered"} 3"#,
+        r#"hookgate_forward_attempts_total{result="refused"} 1"#,
+        r#"hookgate_forward_attempts_total{result="retryable"} 3"#,
+        "hookgate_dead_letters_total 2",
+        "hookgate_forward_backlog 0",
+        "hookgate_forward_in_flight 0",
+    ] {
+        wait_metric(metrics_port, line);
+    }
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 3 event(s)") && stderr.contains("2 dead-lettered"), "{stderr}");
     let seen = app.seen.lock().unwrap().clone();
@@ -927,6 +940,19 @@ fn forward_retries_dead_letters_and_redrives() {
     std::thread::sleep(Duration::from_millis(300));
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 2 event(s)") && stderr.contains("0 dead-lettered"), "{stderr}");
+}
+
+/// Waits up to ten seconds for `line` in `GET /metrics` on `port` (gauges are refreshed each second).
+fn wait_metric(port: u16, line: &str) {
+    let start = Instant::now();
+    loop {
+        let (status, metrics) = get(port, "/metrics");
+        if status == 200 && metrics.contains(line) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{line} in\n{metrics}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
@@ -1097,6 +1123,7 @@ fn forward_from_nats() {
         assert!(o.status.success(), "{}", text(&o));
     }
     stop(child);
+    let metrics_port = free_port();
     let child = Command::new(BIN)
         .args([
             "forward",
@@ -1110,6 +1137,7 @@ fn forward_from_nats() {
             &format!("http://127.0.0.1:{}/h", app.port),
         ])
         .args(["--max-attempts", "2", "--backoff-ms", "20"])
+        .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -1120,6 +1148,9 @@ fn forward_from_nats() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));
+    for line in ["hookgate_dead_letters_total 1", "hookgate_forward_backlog 0"] {
+        wait_metric(metrics_port, line);
+    }
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 1 event(s)") && stderr.contains("1 dead-lettered"), "{stderr}");
     let o = run(&["redrive", "--from", &url, "--stream", &stream]);
