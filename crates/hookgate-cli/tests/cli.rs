@@ -942,6 +942,71 @@ fn forward_retries_dead_letters_and_redrives() {
     assert!(stderr.contains("forwarded 2 event(s)") && stderr.contains("0 dead-lettered"), "{stderr}");
 }
 
+/// A forwarder SIGKILLed mid-run and restarted under the same `--consumer` name delivers every
+/// event at least once; the repeats are only the posts that were in flight at the kill, and each
+/// carries the same `Hookgate-Delivery-Id`, so an app deduping on that header processes every
+/// event exactly once.
+#[test]
+fn forwarder_killed_mid_run_loses_nothing() {
+    let Some(url) = broker_url("HOOKGATE_REDIS_URL", "forwarder_killed_mid_run_loses_nothing") else { return };
+    let stream = format!("hookgate:kill-{}-{}", std::process::id(), now());
+    let (events, concurrency) = (200, 4);
+    let app = App::start(|_, _| (200, Duration::from_millis(5)));
+    let (child, port) = serve(&["--provider", "github", "--secret", "s", "--sink", &url, "--stream", &stream]);
+    let webhooks = format!("http://127.0.0.1:{port}/webhooks");
+    let o = run(&["send", &webhooks, "--provider", "github", "--secret", "s", "--count", "200", "--concurrency", "8"]);
+    assert!(o.status.success(), "{}", text(&o));
+    stop(child);
+
+    let forward = || {
+        Command::new(BIN)
+            .args(["forward", "--from", &url, "--stream", &stream, "--group", "g", "--consumer", "c1"])
+            .args(["--to", &format!("http://127.0.0.1:{}/hooks", app.port)])
+            .args(["--concurrency", &concurrency.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = forward();
+    let start = Instant::now();
+    while app.seen.lock().unwrap().len() < events / 4 {
+        assert!(start.elapsed() < Duration::from_secs(20), "{}", app.seen.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let at_kill = app.seen.lock().unwrap().len();
+    assert!(at_kill < events, "killed before the end ({at_kill} posts)");
+
+    let second = forward();
+    let ids = || -> Vec<String> {
+        let seen = app.seen.lock().unwrap();
+        seen.iter()
+            .filter_map(|(head, _)| head.lines().find_map(|l| l.strip_prefix("hookgate-delivery-id: ")))
+            .map(|id| id.trim().to_owned())
+            .collect()
+    };
+    let distinct = |ids: &[String]| ids.iter().collect::<std::collections::HashSet<_>>().len();
+    while distinct(&ids()) < events {
+        assert!(start.elapsed() < Duration::from_secs(30), "{} of {events} delivered", distinct(&ids()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, stderr) = stop(second);
+    let ids = ids();
+    assert_eq!(ids.len(), app.seen.lock().unwrap().len(), "every post carried its delivery id");
+    let repeats = ids.len() - distinct(&ids);
+    assert!(repeats <= concurrency, "{repeats} repeats, at most the {concurrency} posts in flight at the kill");
+    // A repeat is the same delivery: the same body under the same id.
+    let seen = app.seen.lock().unwrap().clone();
+    let mut bodies = std::collections::HashMap::new();
+    for ((_, body), id) in seen.iter().zip(&ids) {
+        assert_eq!(bodies.entry(id.clone()).or_insert_with(|| body.clone()), body, "{id}");
+    }
+    assert!(stderr.contains("0 dead-lettered"), "{stderr}");
+}
+
 /// Waits up to ten seconds for `line` in `GET /metrics` on `port` (gauges are refreshed each second).
 fn wait_metric(port: u16, line: &str) {
     let start = Instant::now();

@@ -179,8 +179,10 @@ pub struct RedisStreamConsumer {
     min_idle: Duration,
     block: Duration,
     batch: usize,
-    /// Whether this consumer's own pending entries (from before a restart) were read.
-    own_pending_read: bool,
+    /// Where the read of this consumer's own pending entries (left by an earlier run under the
+    /// same name) is: past the last one handed out, so an entry still being handled is not
+    /// read again; `None` once they are all read.
+    own_pending: Option<String>,
     /// Where the next `XAUTOCLAIM` scan starts.
     claim_cursor: String,
     buffered: VecDeque<Delivery>,
@@ -260,7 +262,7 @@ impl RedisStreamConsumerBuilder {
             min_idle: self.min_idle,
             block: self.block,
             batch: self.batch,
-            own_pending_read: false,
+            own_pending: Some("0".into()),
             claim_cursor: "0-0".into(),
             buffered: VecDeque::new(),
         })
@@ -332,9 +334,10 @@ impl RedisStreamConsumer {
 
     /// Reads the next batch into the buffer.
     async fn fill(&mut self) -> Result<(), ConsumerError> {
-        if !self.own_pending_read {
-            let own = self.read("0", None).await?;
-            self.own_pending_read = own.is_empty();
+        if let Some(after) = self.own_pending.take() {
+            let own = self.read(&after, None).await?;
+            // Past the last one read: the next read returns only the pending entries after it.
+            self.own_pending = own.last().map(|d| d.id.clone());
             self.buffered.extend(own);
             if !self.buffered.is_empty() {
                 return Ok(());

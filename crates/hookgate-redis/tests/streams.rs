@@ -211,6 +211,9 @@ async fn pending_entries_survive_a_consumer_crash() {
     let mut a = consumer("a", Duration::from_secs(60)).await.unwrap();
     let again = a.next().await.unwrap().unwrap();
     assert_eq!(again.id, second.id);
+    assert_eq!(a.next().await.unwrap().unwrap().id, third.id);
+    // Neither is acknowledged yet, and neither comes back while this consumer still holds them.
+    assert!(a.next().await.unwrap().is_none(), "an entry being handled is not handed out twice");
     drop(a);
     // Worker B takes over what A left idle (here: idle for more than 100 ms).
     tokio::time::sleep(Duration::from_millis(150)).await;
