@@ -97,7 +97,7 @@ pub(crate) fn forward_main(a: ForwardArgs) -> anyhow::Result<ExitCode> {
     if a.concurrency == 0 || a.max_attempts == 0 {
         bail!("--concurrency and --max-attempts must be at least 1");
     }
-    crate::logging();
+    let _log = crate::logging();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(run(a))?;
     Ok(ExitCode::SUCCESS)

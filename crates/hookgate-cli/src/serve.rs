@@ -30,7 +30,7 @@ pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
             sink: config::sink_from_flag(&a.sink, a.stream.as_deref(), a.subject.as_deref()).context("--sink")?,
         })?,
     };
-    crate::logging();
+    let _log = crate::logging();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(run(cfg, a.wait_for_sink))?;
     Ok(ExitCode::SUCCESS)
