@@ -697,8 +697,10 @@ fn broker_url(var: &str, test: &str) -> Option<String> {
     }
 }
 
-/// A stand-in for the app behind `--sink http://…` and `hookgate forward`: answers each request
-/// with `answer(head, requests before it)`'s `(status, delay)` and records what it received.
+/// The app behind hookgate in these tests: a real axum server on its own runtime, recording each
+/// request's headers (lowercase `name: value` lines) and body, and answering what `answer` says
+/// for it (given the head and how many requests came before): a status, after a delay (a long
+/// delay is an app that hangs). Its body is `from-app`.
 struct App {
     port: u16,
     seen: Seen,
@@ -708,42 +710,36 @@ struct App {
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
 
 impl App {
-    fn start(answer: impl Fn(&str, usize) -> (u16, Duration) + Send + 'static) -> Self {
-        use std::io::{BufRead as _, BufReader, Write as _};
+    fn start(answer: impl Fn(&str, usize) -> (u16, Duration) + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen: Seen = std::sync::Arc::default();
         let record = std::sync::Arc::clone(&seen);
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(mut conn) = conn else { break };
-                let mut reader = BufReader::new(conn.try_clone().unwrap());
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
-                let len = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap_or(0usize);
-                let mut body = vec![0; len];
-                std::io::Read::read_exact(&mut reader, &mut body).unwrap();
-                let head = head.to_ascii_lowercase();
-                let before = record.lock().unwrap().len();
+        let answer = std::sync::Arc::new(answer);
+        let handler = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let head: String = headers
+                .iter()
+                .map(|(k, v)| format!("{}: {}\n", k, String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase()))
+                .collect();
+            let (status, delay) = {
+                let mut seen = record.lock().unwrap();
+                let before = seen.len();
                 let (status, delay) = answer(&head, before);
-                record.lock().unwrap().push((head, body));
-                std::thread::sleep(delay);
-                let answer = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: 8\r\nconnection: close\r\n\r\nfrom-app"
-                );
-                let _ = conn.write_all(answer.as_bytes());
+                seen.push((head, body.to_vec()));
+                (status, delay)
+            };
+            async move {
+                tokio::time::sleep(delay).await;
+                (axum::http::StatusCode::from_u16(status).unwrap(), "from-app")
             }
+        };
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, axum::Router::new().fallback(handler)).await.unwrap();
+            });
         });
         Self { port, seen }
     }
@@ -847,11 +843,13 @@ fn forward_retries_dead_letters_and_redrives() {
         };
         (status, Duration::ZERO)
     });
-    let flaky = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // When each attempt of each delivery arrived, to check the waits between them.
+    let arrivals: std::sync::Arc<std::sync::Mutex<Vec<(String, Instant)>>> = std::sync::Arc::default();
     let flaky_app = {
-        let flaky = std::sync::Arc::clone(&flaky);
-        App::start(move |_, _| {
-            let n = flaky.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let arrivals = std::sync::Arc::clone(&arrivals);
+        App::start(move |head, n| {
+            let id = head.lines().find_map(|l| l.strip_prefix("hookgate-delivery-id: ")).unwrap_or_default();
+            arrivals.lock().unwrap().push((id.trim().to_owned(), Instant::now()));
             (if n < 2 { 503 } else { 200 }, Duration::ZERO)
         })
     };
@@ -940,6 +938,19 @@ fn forward_retries_dead_letters_and_redrives() {
     std::thread::sleep(Duration::from_millis(300));
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 2 event(s)") && stderr.contains("0 dead-lettered"), "{stderr}");
+    // The k-th retry waited 20 ms · 2^(k-1) plus at most half of it again (jitter); 250 ms of slack
+    // above for a loaded machine.
+    let arrivals = arrivals.lock().unwrap().clone();
+    let mut retries = 0;
+    for name in ["bad-1", "down-1"] {
+        let times: Vec<Instant> = arrivals.iter().filter(|(i, _)| *i == id(name)).map(|(_, t)| *t).collect();
+        for (k, pair) in times.windows(2).enumerate() {
+            let (wait, least) = (pair[1] - pair[0], Duration::from_millis(20 << k));
+            assert!(wait >= least && wait <= least.mul_f64(1.5) + Duration::from_millis(250), "{name}: {wait:?}");
+            retries += 1;
+        }
+    }
+    assert_eq!(retries, 2, "the two 503s were each retried once: {arrivals:?}");
 }
 
 /// A forwarder SIGKILLed mid-run and restarted under the same `--consumer` name delivers every
