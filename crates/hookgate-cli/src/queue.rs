@@ -97,6 +97,16 @@ pub(crate) fn forward_main(a: ForwardArgs) -> anyhow::Result<ExitCode> {
     if a.concurrency == 0 || a.max_attempts == 0 {
         bail!("--concurrency and --max-attempts must be at least 1");
     }
+    // The claim is renewed before each wait; one wait and one attempt must fit in it, or the event
+    // is taken over (by this forwarder too) and posted twice.
+    let longest = a.max_backoff_secs.saturating_add(a.timeout_secs);
+    if longest >= a.claim_idle_secs {
+        bail!(
+            "--claim-idle-secs {} must be longer than --max-backoff-secs + --timeout-secs ({longest} s): an event \
+             waiting to retry would be taken over and posted twice",
+            a.claim_idle_secs
+        );
+    }
     let _log = crate::logging();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(run(a))?;
@@ -225,6 +235,14 @@ impl Item {
         }
     }
 
+    /// Keeps the event claimed by this forwarder while it waits to retry.
+    async fn in_progress(&self) -> Result<(), String> {
+        match self {
+            Item::Redis(d, acker) => acker.in_progress(d).await.map_err(|e| e.to_string()),
+            Item::Nats(nats) => nats.0.in_progress().await.map_err(|e| e.to_string()),
+        }
+    }
+
     async fn ack(&self) -> Result<(), String> {
         match self {
             Item::Redis(d, acker) => acker.ack(d).await.map_err(|e| e.to_string()),
@@ -325,7 +343,7 @@ fn progress(counts: &Counts, unread: Option<u64>, in_flight: usize) {
 
 /// One event, to its end: POSTed until delivered or dead, then acknowledged or dead-lettered.
 async fn handle(item: Item, post: &Forward, policy: &Policy, counts: &Counts) {
-    let fate = deliver(item.event(), post, policy, counts).await;
+    let fate = deliver(&item, post, policy, counts).await;
     let id = item.event().metadata().delivery_id().to_owned();
     let settled = match &fate {
         Fate::Delivered => item.ack().await,
@@ -371,7 +389,8 @@ fn retryable(status: StatusCode) -> bool {
     status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS
 }
 
-async fn deliver(event: &hookgate_core::Event, post: &Forward, policy: &Policy, counts: &Counts) -> Fate {
+async fn deliver(item: &Item, post: &Forward, policy: &Policy, counts: &Counts) -> Fate {
+    let event = item.event();
     let id = event.metadata().delivery_id();
     let mut attempt = 0;
     loop {
@@ -400,6 +419,10 @@ async fn deliver(event: &hookgate_core::Event, post: &Forward, policy: &Policy, 
         counts.retries.fetch_add(1, Ordering::Relaxed);
         let wait = policy.wait(attempt, retry_after, id);
         tracing::info!(delivery_id = id, attempt, %error, wait_ms = wait.as_millis() as u64, "retrying");
+        // Its idle time starts again: the wait and the next attempt stay within --claim-idle-secs.
+        if let Err(e) = item.in_progress().await {
+            tracing::warn!(delivery_id = id, error = %e, "could not keep the event claimed while waiting");
+        }
         tokio::time::sleep(wait).await;
     }
 }

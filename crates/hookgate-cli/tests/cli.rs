@@ -1018,6 +1018,20 @@ fn forwarder_killed_mid_run_loses_nothing() {
     assert!(stderr.contains("0 dead-lettered"), "{stderr}");
 }
 
+/// A claim idle time that one retry wait and one attempt could outlast is refused before anything
+/// is read: the event would be taken over mid-retry and posted twice.
+#[test]
+fn forward_refuses_a_claim_idle_time_shorter_than_a_retry() {
+    let o =
+        run(&["forward", "--from", "redis://127.0.0.1:1", "--to", "http://127.0.0.1:1/", "--claim-idle-secs", "30"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("--claim-idle-secs 30 must be longer than --max-backoff-secs + --timeout-secs (70 s)"),
+        "{}",
+        text(&o)
+    );
+}
+
 /// Waits up to ten seconds for `line` in `GET /metrics` on `port` (gauges are refreshed each second).
 fn wait_metric(port: u16, line: &str) {
     let start = Instant::now();

@@ -29,6 +29,23 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// Tells JetStream this delivery is still being handled: its ack wait starts again, so a
+    /// handler that retries for longer than the ack wait does not see it delivered twice.
+    ///
+    /// ```no_run
+    /// # async fn f(mut consumer: hookgate_nats::NatsConsumer) -> Result<(), hookgate_nats::ConsumerError> {
+    /// let delivery = consumer.next().await?;
+    /// delivery.in_progress().await?; // before a long wait
+    /// delivery.ack().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn in_progress(&self) -> Result<(), ConsumerError> {
+        self.message
+            .ack_with(async_nats::jetstream::AckKind::Progress)
+            .await
+            .map_err(|e| ConsumerError::of("in progress", e))
+    }
+
     /// Acknowledges this delivery: it is handled and not delivered again.
     pub async fn ack(&self) -> Result<(), ConsumerError> {
         self.message.double_ack().await.map_err(|e| ConsumerError::of("ack", e))

@@ -131,6 +131,36 @@ async fn an_unacknowledged_event_comes_back_after_the_ack_wait() {
     assert!(tokio::time::timeout(Duration::from_millis(1500), b.next()).await.is_err(), "acknowledged: not again");
 }
 
+/// `Delivery::in_progress` starts the ack wait again: the event is not delivered a second time
+/// while its handler keeps saying it is still working on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_progress_holds_off_redelivery() {
+    let Some(url) = nats_url() else { return };
+    let (stream, subject) = names();
+    let sink = NatsSink::builder(url.clone()).stream(stream.clone()).subject(subject).build().await.unwrap();
+    let endpoint = Endpoint::preset(Preset::Github, &["s"]).unwrap();
+    let req = TestRequest::signed(Preset::Github, "s", "{}").id(&unique("p"));
+    assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 202);
+    let mut a = NatsConsumer::builder(url.clone())
+        .stream(stream.clone())
+        .durable(unique("workers"))
+        .ack_wait(Duration::from_secs(1))
+        .build()
+        .await
+        .unwrap();
+    let held = a.next().await.unwrap();
+    // 2.4 s, past two ack waits, saying "in progress" every 600 ms: nothing comes back.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        held.in_progress().await.unwrap();
+    }
+    assert!(tokio::time::timeout(Duration::from_millis(600), a.next()).await.is_err(), "not delivered again");
+    // Once it stops, the event comes back after the ack wait.
+    let again = tokio::time::timeout(Duration::from_secs(10), a.next()).await.unwrap().unwrap();
+    assert_eq!(again.event.metadata().delivery_id(), held.event.metadata().delivery_id());
+    again.ack().await.unwrap();
+}
+
 /// A `nats-server -js` of this test's own, to stop and start.
 struct OwnNats(Child);
 

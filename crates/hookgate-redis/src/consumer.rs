@@ -63,6 +63,7 @@ pub struct Acker {
     conn: ConnectionManager,
     stream: String,
     group: String,
+    consumer: String,
 }
 
 impl std::fmt::Debug for Acker {
@@ -76,6 +77,33 @@ impl Acker {
     pub async fn ack(&self, delivery: &Delivery) -> Result<(), ConsumerError> {
         let mut conn = self.conn.clone();
         redis::cmd("XACK").arg(&self.stream).arg(&self.group).arg(&delivery.id).query_async::<i64>(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Tells the group `delivery` is still being handled: its idle time starts again (`XCLAIM`
+    /// to this same consumer, `JUSTID`), so a handler that retries for longer than the
+    /// consumers' `min_idle` does not see it taken over and handled twice.
+    ///
+    /// ```no_run
+    /// # async fn f(mut consumer: hookgate_redis::RedisStreamConsumer) -> Result<(), hookgate_redis::ConsumerError> {
+    /// let acker = consumer.acker();
+    /// if let Some(delivery) = consumer.next().await? {
+    ///     acker.in_progress(&delivery).await?; // before a long wait
+    ///     acker.ack(&delivery).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn in_progress(&self, delivery: &Delivery) -> Result<(), ConsumerError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("XCLAIM")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg(&self.consumer)
+            .arg(0)
+            .arg(&delivery.id)
+            .arg("JUSTID")
+            .query_async::<redis::Value>(&mut conn)
+            .await?;
         Ok(())
     }
 
@@ -172,7 +200,11 @@ pub async fn redrive(url: &str, stream: &str) -> Result<usize, ConsumerError> {
 /// # Ok(()) }
 /// ```
 pub struct RedisStreamConsumer {
+    /// Reads (`XREADGROUP … BLOCK` holds it while waiting).
     conn: ConnectionManager,
+    /// Acknowledges, dead-letters and renews, for this consumer and its [`Acker`]s: on a
+    /// connection of its own, so they never queue behind a blocking read.
+    settle: ConnectionManager,
     stream: String,
     group: String,
     consumer: String,
@@ -254,8 +286,10 @@ impl RedisStreamConsumerBuilder {
             Err(e) if e.code() != Some("BUSYGROUP") => return Err(e.into()),
             _ => {}
         }
+        let settle = connect(&self.url, Duration::from_secs(5)).await?;
         Ok(RedisStreamConsumer {
             conn,
+            settle,
             stream: self.stream,
             group: self.group,
             consumer: self.consumer,
@@ -296,7 +330,12 @@ impl RedisStreamConsumer {
     /// An [`Acker`] for this consumer's deliveries, to acknowledge or dead-letter them from
     /// other tasks while this one reads.
     pub fn acker(&self) -> Acker {
-        Acker { conn: self.conn.clone(), stream: self.stream.clone(), group: self.group.clone() }
+        Acker {
+            conn: self.settle.clone(),
+            stream: self.stream.clone(),
+            group: self.group.clone(),
+            consumer: self.consumer.clone(),
+        }
     }
 
     /// Acknowledges `delivery`: it is handled and never delivered again.
@@ -305,7 +344,7 @@ impl RedisStreamConsumer {
             .arg(&self.stream)
             .arg(&self.group)
             .arg(&delivery.id)
-            .query_async::<i64>(&mut self.conn)
+            .query_async::<i64>(&mut self.settle)
             .await?;
         Ok(())
     }

@@ -231,3 +231,37 @@ async fn pending_entries_survive_a_consumer_crash() {
     let mut c = consumer("c", Duration::from_millis(1)).await.unwrap();
     assert!(c.next().await.unwrap().is_none());
 }
+
+/// `Acker::in_progress` starts a delivery's idle time again: another consumer does not take over
+/// an entry whose handler is still retrying.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_progress_keeps_an_entry_from_being_taken_over() {
+    let Some(url) = redis_url() else { return };
+    let stream = unique("hookgate:test-progress");
+    let group = unique("workers");
+    let sink = RedisStreamSink::builder(url.clone()).stream(stream.clone()).build().await.unwrap();
+    let endpoint = Endpoint::preset(Preset::Github, &["s"]).unwrap();
+    let req = TestRequest::signed(Preset::Github, "s", "{}").id(&unique("p"));
+    assert_eq!(endpoint.quick_ack(&req, req.body(), &sink).await.status(), 202);
+    let consumer = |name: &str| {
+        RedisStreamConsumer::builder(url.clone())
+            .stream(stream.clone())
+            .group(group.clone())
+            .consumer(name)
+            .min_idle(Duration::from_millis(300))
+            .block(Duration::from_millis(50))
+            .build()
+    };
+    let mut a = consumer("a").await.unwrap();
+    let held = a.next().await.unwrap().unwrap();
+    let acker = a.acker();
+    let mut b = consumer("b").await.unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        acker.in_progress(&held).await.unwrap();
+        assert!(b.next().await.unwrap().is_none(), "kept by a while it says it is in progress");
+    }
+    // Once a stops saying so, b takes it over.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(b.next().await.unwrap().unwrap().id, held.id);
+}
