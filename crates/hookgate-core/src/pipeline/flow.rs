@@ -251,7 +251,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
     }
 
     fn accepted(&self, id: Arc<str>) -> Outcome {
-        tracing::debug!(endpoint = %self.inner.name, delivery_id = &*id, "delivery accepted");
+        tracing::info!(endpoint = %self.inner.name, delivery_id = &*id, "delivery accepted");
         Outcome::Accepted { delivery_id: id }
     }
 
