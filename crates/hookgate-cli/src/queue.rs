@@ -54,7 +54,9 @@ pub(crate) struct ForwardArgs {
     /// The longest wait between two attempts (a `Retry-After` is capped by it too).
     #[arg(long, default_value_t = 60)]
     max_backoff_secs: u64,
-    /// How long an event may stay unacknowledged with a forwarder that died before another takes it.
+    /// How long an event may stay unacknowledged with a forwarder that died before another takes
+    /// it. A live forwarder renews its claim before each retry wait, so this must only be longer
+    /// than --max-backoff-secs + --timeout-secs.
     #[arg(long, default_value_t = 300)]
     claim_idle_secs: u64,
     /// Serve `GET /metrics` (Prometheus) and `GET /healthz` on this address, host:port.
