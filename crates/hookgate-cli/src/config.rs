@@ -14,6 +14,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     listen: Option<String>,
+    admin_listen: Option<String>,
     max_body_bytes: Option<usize>,
     store: Option<StoreConfig>,
     sink: Option<SinkConfig>,
@@ -99,6 +100,8 @@ pub(crate) const DEFAULT_NATS_SUBJECT: &str = "hookgate.events";
 /// What `serve` runs.
 pub(crate) struct ServeConfig {
     pub(crate) listen: SocketAddr,
+    /// Where /healthz, /readyz and /metrics are served, when not on `listen`.
+    pub(crate) admin_listen: Option<SocketAddr>,
     pub(crate) endpoints: Vec<EndpointSpec>,
     pub(crate) ttl: Duration,
     pub(crate) store: StoreSpec,
@@ -269,6 +272,7 @@ pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
     endpoint.sink = f.sink;
     Ok(ServeConfig {
         listen: listen(f.listen).context("--listen")?,
+        admin_listen: None,
         endpoints: vec![endpoint],
         ttl: Duration::from_secs(86_400),
         store,
@@ -281,12 +285,26 @@ pub(crate) fn from_file(file: &Path, listen_flag: Option<&str>) -> anyhow::Resul
     from_toml(&name, &text, listen_flag)
 }
 
+/// `--admin-listen`, or the file's `admin_listen` (the flag wins), resolved; different from
+/// `listen`.
+pub(crate) fn admin_listen(cfg: &mut ServeConfig, flag: Option<&str>) -> anyhow::Result<()> {
+    if let Some(addr) = flag {
+        cfg.admin_listen = Some(listen(addr).context("--admin-listen")?);
+    }
+    if cfg.admin_listen == Some(cfg.listen) {
+        bail!("admin_listen {} is the webhooks' own address: leave it out to serve both there", cfg.listen);
+    }
+    Ok(())
+}
+
 /// Parses the text of a config file; `name` prefixes every error.
 pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> anyhow::Result<ServeConfig> {
     let cfg: FileConfig = toml::from_str(text).map_err(|e| anyhow!("{name}: {}", e.to_string().trim_end()))?;
     let in_file = |key: String, e: anyhow::Error| anyhow!("{name}: {key}: {e:#}");
     let listen_text = listen_flag.map(str::to_owned).or(cfg.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
     let listen = listen(&listen_text).map_err(|e| in_file("listen".into(), e))?;
+    let admin_listen =
+        cfg.admin_listen.as_deref().map(self::listen).transpose().map_err(|e| in_file("admin_listen".into(), e))?;
     let max_body = cfg.max_body_bytes.unwrap_or(1_048_576);
     let (mut ttl, mut capacity) = (Duration::from_secs(86_400), 1_000_000);
     let mut redis_url = None;
@@ -372,7 +390,7 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
         (Some(url), _, _) | (None, false, Some(url)) => StoreSpec::Redis { url },
         (None, _, _) => StoreSpec::Memory { capacity },
     };
-    Ok(ServeConfig { listen, endpoints, ttl, store })
+    Ok(ServeConfig { listen, admin_listen, endpoints, ttl, store })
 }
 
 /// A `[sink]` table, or an endpoint's `sink` table, checked.
@@ -403,6 +421,10 @@ pub(crate) const EXAMPLE: &str = r#"# hookgate.toml: what `hookgate serve --conf
 
 # Where to listen, host:port. `--listen` overrides it.
 listen = "127.0.0.1:8080"
+
+# Where to serve /healthz, /readyz and /metrics instead, host:port (default: on `listen`).
+# `--admin-listen` overrides it.
+# admin_listen = "127.0.0.1:9090"
 
 # Largest body accepted, in bytes, for every endpoint that does not set its own (413 beyond).
 max_body_bytes = 1048576

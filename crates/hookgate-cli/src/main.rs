@@ -104,6 +104,10 @@ struct ServeArgs {
     /// file's `listen`).
     #[arg(long)]
     listen: Option<String>,
+    /// Serve /healthz, /readyz and /metrics on this address instead of on --listen, `host:port`
+    /// (with --config, overrides the file's `admin_listen`).
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<String>,
     /// URL path of the endpoint.
     #[arg(long, default_value = "/webhooks", conflicts_with = "config")]
     path: String,

@@ -17,7 +17,7 @@ use crate::ServeArgs;
 use crate::config::{self, ServeConfig, SinkSpec, StoreSpec};
 
 pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match &a.config {
+    let mut cfg = match &a.config {
         // --listen, when given, overrides the file's.
         Some(file) => config::from_file(file, a.listen.as_deref())?,
         None => config::from_flags(config::Flags {
@@ -30,6 +30,7 @@ pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
             sink: config::sink_from_flag(&a.sink, a.stream.as_deref(), a.subject.as_deref()).context("--sink")?,
         })?,
     };
+    config::admin_listen(&mut cfg, a.admin_listen.as_deref())?;
     let _log = crate::logging();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(run(cfg, a.wait_for_sink))?;
@@ -146,10 +147,24 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
     drop(tx);
     let readiness =
         Arc::new(Readiness { store: redis_store, sinks: sinks.into_iter().filter_map(|(_, s)| s).collect() });
-    app = app
+    let ops = Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(move || ready(Arc::clone(&readiness))))
         .route("/metrics", axum::routing::get(move || std::future::ready(metrics.render())));
+    match cfg.admin_listen {
+        None => app = app.merge(ops),
+        Some(addr) => {
+            let admin = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (admin_listen): {e}"))?;
+            tracing::info!("health, readiness and metrics on http://{addr}");
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(admin, ops).with_graceful_shutdown(shutdown_signal()).await {
+                    tracing::warn!(error = %e, "the admin listener stopped");
+                }
+            });
+        }
+    }
 
     // The stdout sink's consumer: prints each delivery, in order, as soon as it is handed off.
     let printer = tokio::spawn(async move {

@@ -1084,6 +1084,29 @@ fn health_and_readiness() {
     assert!(text(&o).contains("hookgate's own"), "{}", text(&o));
 }
 
+/// `--admin-listen`: health, readiness and metrics move off the webhooks' port.
+#[test]
+fn admin_listen_moves_the_operations_paths() {
+    let admin = free_port();
+    let addr = format!("127.0.0.1:{admin}");
+    let (child, port) = serve(&["--provider", "github", "--secret", "s", "--admin-listen", &addr]);
+    let url = format!("http://127.0.0.1:{port}/webhooks");
+    assert!(run(&["send", &url, "--provider", "github", "--secret", "s"]).status.success());
+    assert_eq!(get(admin, "/healthz").0, 200);
+    assert_eq!(get(admin, "/readyz"), (200, "ready\n".to_owned()));
+    let (status, metrics) = get(admin, "/metrics");
+    assert_eq!(status, 200);
+    let accepted = r#"hookgate_requests_total{endpoint="/webhooks",outcome="accepted",provider="github"} 1"#;
+    assert!(metrics.contains(accepted), "{metrics}");
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        assert_eq!(get(port, path).0, 404, "{path} is not on the webhooks' port");
+    }
+    stop(child);
+    let same = format!("127.0.0.1:{port}");
+    let o = run(&["serve", "--provider", "github", "--secret", "s", "--listen", &same, "--admin-listen", &same]);
+    assert!(!o.status.success() && text(&o).contains("the webhooks' own address"), "{}", text(&o));
+}
+
 /// `/metrics`: the counts equal what was sent, by outcome.
 #[test]
 fn metrics_count_what_was_sent() {
