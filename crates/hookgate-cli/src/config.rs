@@ -529,6 +529,18 @@ sink = { kind = "http", url = "http://127.0.0.1:4000/stripe", timeout_secs = 5 }
     }
 
     #[test]
+    fn admin_listen_from_the_file_and_the_flag() {
+        let file = "admin_listen = \"127.0.0.1:9090\"\n[[endpoints]]\npath = \"/a\"\nprovider = \"github\"\nsecrets = [\"s\"]\n";
+        let mut cfg = from_toml("f", file, None).unwrap();
+        assert_eq!(cfg.admin_listen.unwrap().port(), 9090);
+        admin_listen(&mut cfg, Some("127.0.0.1:9191")).unwrap();
+        assert_eq!(cfg.admin_listen.unwrap().port(), 9191, "the flag wins");
+        assert!(admin_listen(&mut cfg, Some(DEFAULT_LISTEN)).is_err(), "not the webhooks' own address");
+        let bad = file.replace("127.0.0.1:9090", "nowhere");
+        assert!(from_toml("f", &bad, None).err().unwrap().to_string().contains("admin_listen"));
+    }
+
+    #[test]
     fn listen_takes_host_names() {
         assert_eq!(listen("localhost:8080").unwrap().port(), 8080);
         assert!(listen("localhost:8080").unwrap().ip().is_loopback());
