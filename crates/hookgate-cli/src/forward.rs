@@ -59,20 +59,14 @@ impl Forward {
             }
         }
         if let Some(m) = incoming.extensions().get::<Metadata>() {
-            for (name, value) in hookgate_headers(m) {
-                if let Ok(v) = header::HeaderValue::from_str(&value) {
-                    h.insert(name, v);
-                }
-            }
+            insert_hookgate_headers(h, m);
         }
         Ok(req.body(body)?)
     }
 
-    async fn forward(self, incoming: Request<Full<Bytes>>) -> Response<Full<Bytes>> {
-        let (parts, body) = incoming.into_parts();
-        let incoming = Request::from_parts(parts, Full::new(Bytes::new()));
-        let Ok(req) = self.request(&incoming, body) else { return answer(StatusCode::BAD_GATEWAY, "bad gateway") };
-        let delivery = incoming.extensions().get::<Metadata>().map(|m| m.delivery_id().to_owned()).unwrap_or_default();
+    /// Sends `req` to the app and reads its answer (up to [`MAX_ANSWER_BYTES`]), all within the
+    /// timeout.
+    async fn send(&self, req: Request<Full<Bytes>>) -> Sent {
         let sent = tokio::time::timeout(self.timeout, async {
             let res = self.client.request(req).await?;
             let (parts, body) = res.into_parts();
@@ -81,18 +75,49 @@ impl Forward {
         })
         .await;
         match sent {
-            Ok(Ok(res)) => {
+            Ok(Ok(res)) => Sent::Answered(res),
+            Ok(Err(e)) => Sent::Unreachable(e.to_string()),
+            Err(_) => Sent::TimedOut,
+        }
+    }
+
+    async fn forward(self, incoming: Request<Full<Bytes>>) -> Response<Full<Bytes>> {
+        let (parts, body) = incoming.into_parts();
+        let incoming = Request::from_parts(parts, Full::new(Bytes::new()));
+        let Ok(req) = self.request(&incoming, body) else { return answer(StatusCode::BAD_GATEWAY, "bad gateway") };
+        let delivery = incoming.extensions().get::<Metadata>().map(|m| m.delivery_id().to_owned()).unwrap_or_default();
+        match self.send(req).await {
+            Sent::Answered(res) => {
                 tracing::info!(delivery_id = %delivery, status = res.status().as_u16(), "forwarded");
                 res
             }
-            Ok(Err(e)) => {
+            Sent::Unreachable(e) => {
                 tracing::warn!(delivery_id = %delivery, url = %self.url, error = %e, "app unreachable: 502, claim released");
                 answer(StatusCode::BAD_GATEWAY, "bad gateway")
             }
-            Err(_) => {
+            Sent::TimedOut => {
                 tracing::warn!(delivery_id = %delivery, url = %self.url, timeout_ms = self.timeout.as_millis() as u64, "app too slow: 504, claim released");
                 answer(StatusCode::GATEWAY_TIMEOUT, "gateway timeout")
             }
+        }
+    }
+}
+
+/// What one request to the app came to.
+enum Sent {
+    /// The app's answer, read whole.
+    Answered(Response<Full<Bytes>>),
+    /// No connection, or it broke (or the answer was too long).
+    Unreachable(String),
+    /// No whole answer within the timeout.
+    TimedOut,
+}
+
+/// Sets the `Hookgate-*` headers of the delivery `m` on a request to the app.
+fn insert_hookgate_headers(h: &mut header::HeaderMap, m: &Metadata) {
+    for (name, value) in hookgate_headers(m) {
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            h.insert(name, v);
         }
     }
 }
@@ -142,17 +167,10 @@ impl Forward {
             }
         }
         let Ok(req) = req.body(Full::new(body)) else { return answer(StatusCode::BAD_GATEWAY, "bad gateway") };
-        let sent = tokio::time::timeout(self.timeout, async {
-            let res = self.client.request(req).await?;
-            let (parts, body) = res.into_parts();
-            let body = Limited::new(body, MAX_ANSWER_BYTES).collect().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            anyhow::Ok(Response::from_parts(parts, Full::new(body.to_bytes())))
-        })
-        .await;
-        match sent {
-            Ok(Ok(res)) => res,
-            Ok(Err(_)) => answer(StatusCode::BAD_GATEWAY, "bad gateway"),
-            Err(_) => answer(StatusCode::GATEWAY_TIMEOUT, "gateway timeout"),
+        match self.send(req).await {
+            Sent::Answered(res) => res,
+            Sent::Unreachable(_) => answer(StatusCode::BAD_GATEWAY, "bad gateway"),
+            Sent::TimedOut => answer(StatusCode::GATEWAY_TIMEOUT, "gateway timeout"),
         }
     }
 }
@@ -178,29 +196,21 @@ impl Forward {
             if let Some(ct) = m.content_type().and_then(|c| header::HeaderValue::from_str(c).ok()) {
                 h.insert(header::CONTENT_TYPE, ct);
             }
-            for (name, value) in hookgate_headers(m) {
-                if let Ok(v) = header::HeaderValue::from_str(&value) {
-                    h.insert(name, v);
-                }
-            }
+            insert_hookgate_headers(h, m);
         }
         let Ok(req) = req.body(Full::new(event.body().clone())) else {
             return Posted::Unreachable("the request could not be built".into());
         };
-        match tokio::time::timeout(self.timeout, self.client.request(req)).await {
-            Err(_) => Posted::TimedOut,
-            Ok(Err(e)) => Posted::Unreachable(e.to_string()),
-            Ok(Ok(res)) => {
+        match self.send(req).await {
+            Sent::TimedOut => Posted::TimedOut,
+            Sent::Unreachable(e) => Posted::Unreachable(e),
+            Sent::Answered(res) => {
                 let retry_after = res
                     .headers()
                     .get(header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
                     .map(Duration::from_secs);
-                let status = res.status();
-                // Read (and drop) the answer so the connection can be reused.
-                let _ =
-                    tokio::time::timeout(self.timeout, Limited::new(res.into_body(), MAX_ANSWER_BYTES).collect()).await;
-                Posted::Answered(status, retry_after)
+                Posted::Answered(res.status(), retry_after)
             }
         }
     }

@@ -746,6 +746,15 @@ impl App {
         });
         Self { port, seen }
     }
+
+    /// Waits up to 20 seconds until the app has received `n` requests.
+    fn wait_for(&self, n: usize) {
+        let start = Instant::now();
+        while self.seen.lock().unwrap().len() < n {
+            assert!(start.elapsed() < Duration::from_secs(20), "{} of {n} requests", self.seen.lock().unwrap().len());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 /// POSTs `req` to `port` and returns the status line's code and the body.
@@ -889,12 +898,8 @@ fn forward_retries_dead_letters_and_redrives() {
             .unwrap()
     };
     let child = forward(app.port, "g1");
-    let start = Instant::now();
     // ok ×3, bad ×1, down ×3 (three attempts) = 7 requests.
-    while app.seen.lock().unwrap().len() < 7 {
-        assert!(start.elapsed() < Duration::from_secs(20), "forwarded {}", app.seen.lock().unwrap().len());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    app.wait_for(7);
     std::thread::sleep(Duration::from_millis(300));
     // The metrics count what the app saw: every attempt by result, and the dead letters.
     for line in [
@@ -933,11 +938,7 @@ fn forward_retries_dead_letters_and_redrives() {
     assert!(o.status.success() && text(&o).contains("moved 2 dead letter(s)"), "{}", text(&o));
     assert_eq!(redis(&["XLEN", &dead]), "0");
     let child = forward(flaky_app.port, "g1");
-    let start = Instant::now();
-    while flaky_app.seen.lock().unwrap().len() < 4 {
-        assert!(start.elapsed() < Duration::from_secs(20), "{}", flaky_app.seen.lock().unwrap().len());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    flaky_app.wait_for(4);
     std::thread::sleep(Duration::from_millis(300));
     let (_, stderr) = stop(child);
     assert!(stderr.contains("forwarded 2 event(s)") && stderr.contains("0 dead-lettered"), "{stderr}");
@@ -984,10 +985,7 @@ fn forwarder_killed_mid_run_loses_nothing() {
     };
     let mut first = forward();
     let start = Instant::now();
-    while app.seen.lock().unwrap().len() < events / 4 {
-        assert!(start.elapsed() < Duration::from_secs(20), "{}", app.seen.lock().unwrap().len());
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    app.wait_for(events / 4);
     first.kill().unwrap();
     first.wait().unwrap();
     let at_kill = app.seen.lock().unwrap().len();
@@ -1258,11 +1256,7 @@ fn forward_from_nats() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while app.seen.lock().unwrap().len() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(20), "{}", app.seen.lock().unwrap().len());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    app.wait_for(2);
     std::thread::sleep(Duration::from_millis(500));
     for line in ["hookgate_dead_letters_total 1", "hookgate_forward_backlog 0"] {
         wait_metric(metrics_port, line);
