@@ -3,8 +3,9 @@
 # and in a JetStream stream through `hookgate serve --sink …`, then `hookgate forward` POSTs them
 # to a fast app (`bench-server bare`: axum, `Bytes` → 204) at each CONCURRENCY; the rate is N over
 # the time from the forwarder's first delivered event to its last (read from its /metrics).
-# Beside it, the ceilings in the same run: `redis-benchmark` XADD (Redis's own write rate) and the
-# app alone under wrk (50 connections, the same body).
+# Beside it, the ceilings in the same run: `redis-benchmark` XADD (Redis's own write rate),
+# `nats-ceiling` (JetStream publishes of 1 KiB awaiting their PubAck, 50 at once) and the app
+# alone under wrk (50 connections, the same body).
 # Starts its own redis-server and nats-server -js on spare ports unless HOOKGATE_REDIS_URL /
 # HOOKGATE_NATS_URL are set.
 set -euo pipefail
@@ -74,7 +75,7 @@ drain() {
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 hp=${HOOKGATE_REDIS_URL#redis://}; hp=${hp%%/*}
 declare -A rate
-ceil=(); app=()
+ceil=(); nceil=(); app=()
 for r in $(seq "$ROUNDS"); do
   tag="$$-$r"
   fill "$HOOKGATE_REDIS_URL" "bench:fwd-$tag"
@@ -85,6 +86,7 @@ for r in $(seq "$ROUNDS"); do
   done
   ceil+=("$(redis-benchmark -h "${hp%%:*}" -p "${hp##*:}" -q -n 200000 -c 50 xadd bench:ceiling MAXLEN '~' 100000 '*' \
     body "$(cat "$body")" | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 | awk '{print $1}')")
+  nceil+=("$(target/release/nats-ceiling "$HOOKGATE_NATS_URL" 100000 50)")
   app+=("$(wrk -t1 -c50 -d5s -s <(printf 'wrk.method="POST"\nwrk.body=io.open("%s"):read("*a")\n' "$body") \
     "http://127.0.0.1:$APP/webhooks" | awk '/Requests\/sec/ {print $2}')")
   echo "round $r: ${!rate[*]} -> $(for k in "${!rate[@]}"; do printf '%s=[%s] ' "$k" "${rate[$k]}"; done)"
@@ -99,4 +101,5 @@ for c in $CONCURRENCY; do
   echo "| forward from NATS JetStream, --concurrency $c | $(med ${rate[nats-$c]}) |"
 done
 echo "| ceiling: redis-benchmark XADD, 1 KiB, 50 clients | $(med "${ceil[@]}") |"
+echo "| ceiling: JetStream publish + PubAck, 1 KiB, 50 at once (nats-ceiling) | $(med "${nceil[@]}") |"
 echo "| ceiling: the app alone, wrk 50 connections, 1 KiB POST | $(med "${app[@]}") |"
