@@ -63,14 +63,14 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
                     )
                     .layer(WebhookLayer::new(layer_endpoint));
                 let body = body_for("leak-check");
-                let s = Secret::parse(preset.scheme().secret_format(), secret).unwrap();
+                let s = Secret::for_scheme(&preset.scheme(), secret).unwrap();
                 let sign_as = |key: &Secret, id: &str| {
                     let req = TestRequest::signed_with(preset.scheme(), key.clone(), body.clone());
                     req.id(id).event_type("e").timestamp(support::unix_now()).headers().to_vec()
                 };
                 let good = sign_as(&s, "leak-check");
                 let wrong_secret =
-                    Secret::parse(preset.scheme().secret_format(), "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo").unwrap();
+                    Secret::for_scheme(&preset.scheme(), "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo").unwrap();
                 let forged = sign_as(&wrong_secret, "forged");
                 // The expected signature of the forged request must not be disclosed either.
                 let expected_for_forged = sign_as(&s, "forged");

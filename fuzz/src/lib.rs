@@ -29,16 +29,15 @@ pub fn case(i: usize) -> (Verifier, Secret) {
         }
     };
     let scheme = preset.scheme();
-    let fmt = scheme.secret_format();
-    let secret = Secret::parse(fmt, text).expect("fuzz secrets are valid");
-    let verify_with = Secret::parse(fmt, text).expect("fuzz secrets are valid");
+    let secret = Secret::for_scheme(&scheme, text).expect("fuzz secrets are valid");
+    let verify_with = Secret::for_scheme(&scheme, text).expect("fuzz secrets are valid");
     (Verifier::new(scheme, verify_with), secret)
 }
 
 /// Headers of a correctly signed request for `body` at `NOW` (signature first).
 pub fn signed(v: &Verifier, secret: &Secret, body: &[u8]) -> Vec<(String, Vec<u8>)> {
     let opts =
-        hookgate_core::SignOptions { id: Some("msg_fuzz"), timestamp: Some(NOW), event_type: Some("fuzz.event") };
+        hookgate_core::SignOptions { id: Some("msg_fuzz"), timestamp: Some(NOW), event_type: Some("fuzz.event"), ..Default::default() };
     v.scheme()
         .sign(secret, body, &opts)
         .expect("every case can sign")

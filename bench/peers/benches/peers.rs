@@ -59,7 +59,7 @@ fn cases(payload: &'static str, size: usize) -> Vec<Case> {
     let body = body(size);
     let ts = now_unix();
     let opts =
-        SignOptions { id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"), timestamp: Some(ts), event_type: Some("push") };
+        SignOptions { id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"), timestamp: Some(ts), event_type: Some("push"), ..Default::default() };
     let preset = match payload {
         "standard-webhooks" => Preset::StandardWebhooks,
         "github" => Preset::Github,
@@ -67,7 +67,7 @@ fn cases(payload: &'static str, size: usize) -> Vec<Case> {
     };
     let text = if preset == Preset::StandardWebhooks { SW_SECRET } else { HMAC_SECRET };
     let scheme = preset.scheme();
-    let secret = Secret::parse(scheme.secret_format(), text).unwrap();
+    let secret = Secret::for_scheme(&scheme, text).unwrap();
     let headers = header_map(scheme.sign(&secret, &body, &opts).unwrap());
     let hookgate = Verifier::new(scheme, secret);
 
@@ -99,7 +99,7 @@ fn cases(payload: &'static str, size: usize) -> Vec<Case> {
     {
         let (h, b) = (headers.clone(), body.clone());
         let v =
-            Verifier::new(hookgate.scheme().clone(), Secret::parse(hookgate.scheme().secret_format(), text).unwrap());
+            Verifier::new(hookgate.scheme().clone(), Secret::for_scheme(&hookgate.scheme(), text).unwrap());
         rows.push((
             "hookgate authenticate",
             Box::new(move || {

@@ -220,7 +220,7 @@ pub(crate) fn endpoint(
             Ok(t)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let secrets = Secrets::parse(preset.scheme().secret_format(), &texts).map_err(|e| anyhow!("secrets: {e}"))?;
+    let secrets = Secrets::for_scheme(&preset.scheme(), &texts).map_err(|e| anyhow!("secrets: {e}"))?;
     if max_body_bytes == 0 {
         bail!("max_body_bytes must be greater than 0");
     }

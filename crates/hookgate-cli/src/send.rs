@@ -19,7 +19,7 @@ use hyper_util::rt::TokioIo;
 use crate::SignArgs;
 
 fn secret_for(scheme: &Scheme, text: &str) -> anyhow::Result<Secret> {
-    Secret::parse(scheme.secret_format(), text).map_err(|e| anyhow!("--secret: {e}"))
+    Secret::for_scheme(&scheme, text).map_err(|e| anyhow!("--secret: {e}"))
 }
 
 fn preset(name: &str) -> anyhow::Result<Preset> {
@@ -30,7 +30,7 @@ pub(crate) fn sign_main(a: SignArgs) -> anyhow::Result<ExitCode> {
     let scheme = preset(&a.provider)?.scheme();
     let secret = secret_for(&scheme, &a.secret)?;
     let body = crate::read_body(&a.body)?;
-    let opts = SignOptions { id: a.id.as_deref(), timestamp: a.timestamp, event_type: a.event.as_deref() };
+    let opts = SignOptions { id: a.id.as_deref(), timestamp: a.timestamp, event_type: a.event.as_deref(), ..Default::default() };
     for (k, v) in scheme.sign(&secret, &body, &opts).map_err(|e| anyhow!("{e}"))? {
         println!("{}: {v}", display_name(&k));
     }
@@ -225,7 +225,7 @@ async fn worker(job: Arc<Job>, next: Arc<AtomicUsize>, stats: Arc<Mutex<Stats>>)
         let body = Bytes::from(body);
         let mut attempt = 0u32;
         let (status, latency) = loop {
-            let opts = SignOptions { id: Some(&id), timestamp: Some(unix_now()), event_type: Some(&job.plan.event) };
+            let opts = SignOptions { id: Some(&id), timestamp: Some(unix_now()), event_type: Some(&job.plan.event), ..Default::default() };
             let headers = job.scheme.sign(&job.secret, &body, &opts).expect("the secret can sign");
             let t = Instant::now();
             let status = post(&mut conn, &job.target, &headers, body.clone()).await;

@@ -42,8 +42,8 @@ pub(crate) fn now() -> std::time::SystemTime {
 /// delivery id `id` (for the presets that send one) and event type `push`.
 pub(crate) fn signed(p: Preset, body: &[u8], id: &str) -> (Verifier, Vec<(String, String)>) {
     let scheme = p.scheme();
-    let secret = Secret::parse(scheme.secret_format(), secret_text(p)).unwrap();
-    let opts = SignOptions { id: Some(id), timestamp: Some(TS), event_type: Some("push") };
+    let secret = Secret::for_scheme(&scheme, secret_text(p)).unwrap();
+    let opts = SignOptions { id: Some(id), timestamp: Some(TS), event_type: Some("push"), ..Default::default() };
     let headers = scheme.sign(&secret, body, &opts).unwrap();
     (Verifier::new(scheme, secret), headers)
 }

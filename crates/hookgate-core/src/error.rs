@@ -26,6 +26,8 @@ pub enum VerifyErrorKind {
     /// The same header was sent several times with different values, or a list repeats a key
     /// with different values (400).
     AmbiguousHeader,
+    /// The body lacks what the scheme reads from it, e.g. a handshake without its challenge (400).
+    MalformedBody,
 }
 
 impl VerifyErrorKind {
@@ -33,7 +35,7 @@ impl VerifyErrorKind {
     pub fn status(self) -> u16 {
         match self {
             Self::MissingSignature | Self::SignatureMismatch | Self::Stale | Self::Future => 401,
-            Self::MissingHeader | Self::MalformedHeader | Self::AmbiguousHeader => 400,
+            Self::MissingHeader | Self::MalformedHeader | Self::AmbiguousHeader | Self::MalformedBody => 400,
         }
     }
 
@@ -46,6 +48,7 @@ impl VerifyErrorKind {
             Self::MissingHeader => "required header missing",
             Self::MalformedHeader => "malformed header",
             Self::AmbiguousHeader => "ambiguous header",
+            Self::MalformedBody => "malformed body",
         }
     }
 }

@@ -40,6 +40,7 @@
 
 mod body;
 mod error;
+mod handshake;
 mod event;
 mod headers;
 mod idempotency;
@@ -68,12 +69,13 @@ pub use pipeline::{
 };
 pub use providers::Preset;
 pub use replay::{Clock, FixedClock, ManualClock, ReplayWindow, SystemClock};
+pub use handshake::{Handshake, HandshakeReply, MAX_CHALLENGE_LEN};
 pub use scheme::{
-    ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SchemeBuilder, SignatureSyntax, SignedContent,
-    TimestampSource,
+    Algorithm, ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SchemeBuilder, SignatureSyntax, SignedContent,
+    TimestampFormat, TimestampSource,
 };
 pub use secret::{Secret, SecretFormat, Secrets};
 #[cfg(feature = "test-util")]
-pub use sign::{SignOptions, TestRequest};
+pub use sign::{SignOptions, TestRequest, example_secret};
 pub use sink::{EventReceiver, EventSender, Sink, SinkError, SinkErrorKind, channel};
-pub use verify::{FieldPath, MAX_ID_LEN, MAX_SIGNATURES, Verified, Verifier};
+pub use verify::{FieldPath, MAX_BODY_FIELDS, MAX_ID_LEN, MAX_SIGNATURES, RequestLine, Verified, Verifier};

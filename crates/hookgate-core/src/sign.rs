@@ -8,30 +8,35 @@ use bytes::Bytes;
 
 use base64::Engine as _;
 use ed25519_dalek::Signer as _;
-use hmac::Mac;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::providers::Preset;
 use crate::replay::unix_seconds;
-use crate::scheme::{Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampSource};
-use crate::secret::{BASE64_LENIENT, Secret};
-use crate::verify::feed;
+use crate::scheme::{Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampFormat, TimestampSource};
+use crate::scheme::Algorithm;
+use crate::secret::{BASE64_LENIENT, Secret, SecretFormat};
+use crate::verify::{Content, FieldPath, RequestLine, feed, probe};
 
 /// What to put in the signed request besides the body. Unset fields get defaults: the timestamp
-/// is "now", the id is derived from the timestamp and body.
+/// is "now", the id is derived from the timestamp and body, the method is `POST`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SignOptions<'a> {
     /// The delivery id, for schemes that send one in a header.
     pub id: Option<&'a str>,
-    /// Unix seconds, for schemes with a header or `t=` timestamp.
+    /// Unix seconds, for schemes with a timestamp (written in the scheme's format).
     pub timestamp: Option<i64>,
     /// The event type, for schemes that send it in a header.
     pub event_type: Option<&'a str>,
+    /// The full URL the request is sent to, for schemes that sign it.
+    pub url: Option<&'a str>,
+    /// The method, for schemes that sign it (default `POST`).
+    pub method: Option<&'a str>,
 }
 
 impl Scheme {
     /// The headers a sender adds to `body` (lowercase names, in a stable order: signature first).
+    /// Schemes that sign inside the body (Mailgun) use [`Self::sign_body`] instead.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -55,7 +60,65 @@ impl Scheme {
         body: &[u8],
         opts: &SignOptions<'_>,
     ) -> Result<Vec<(String, String)>, ConfigError> {
-        let ts = opts.timestamp.unwrap_or_else(|| unix_seconds(SystemTime::now())).to_string();
+        if let Some(field) = &self.signature_field {
+            return Err(ConfigError::new(
+                ConfigErrorKind::InvalidScheme,
+                format!("scheme `{}` signs inside the body (field `{field}`): use sign_body", self.name),
+            ));
+        }
+        let (ts, id) = self.sign_inputs(body, opts);
+        let (version, encoded) = self.signature(secret, body, &id, &ts, opts)?;
+        let value = match &self.syntax {
+            SignatureSyntax::Single { prefix, .. } => format!("{prefix}{encoded}"),
+            SignatureSyntax::Params { timestamp_key: Some(t), signature_key, separator } => {
+                format!("{t}={ts}{separator}{signature_key}={encoded}")
+            }
+            SignatureSyntax::Params { timestamp_key: None, signature_key, .. } => format!("{signature_key}={encoded}"),
+            SignatureSyntax::VersionedList => format!("{version},{encoded}"),
+        };
+        let mut headers = vec![(self.signature_header.to_string(), value)];
+        self.push_headers(&mut headers, &id, &ts, opts);
+        Ok(headers)
+    }
+
+    /// For schemes that sign inside the JSON body (Mailgun): `body` with the signature written
+    /// into its signature field, and the other headers a sender adds.
+    pub fn sign_body(
+        &self,
+        secret: &Secret,
+        body: &[u8],
+        opts: &SignOptions<'_>,
+    ) -> Result<(Bytes, Vec<(String, String)>), ConfigError> {
+        let not_json = || ConfigError::new(ConfigErrorKind::InvalidValue, "the body must be a JSON object");
+        let Some(field) = &self.signature_field else {
+            return Ok((Bytes::copy_from_slice(body), self.sign(secret, body, opts)?));
+        };
+        let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|_| not_json())?;
+        let (ts, id) = self.sign_inputs(body, opts);
+        let (_, encoded) = self.signature(secret, body, &id, &ts, opts)?;
+        let segments: Vec<String> = field.to_string().split('.').map(str::to_owned).collect();
+        let (last, parents) = segments.split_last().expect("a field path has a segment");
+        let mut at = &mut value;
+        for s in parents {
+            at = at.as_object_mut().ok_or_else(not_json)?.entry(s.clone()).or_insert_with(|| serde_json::json!({}));
+        }
+        at.as_object_mut().ok_or_else(not_json)?.insert(last.clone(), encoded.into());
+        let mut headers = Vec::new();
+        self.push_headers(&mut headers, &id, &ts, opts);
+        Ok((value.to_string().into(), headers))
+    }
+
+    /// The timestamp text (in the scheme's format) and the delivery id to sign.
+    fn sign_inputs(&self, body: &[u8], opts: &SignOptions<'_>) -> (String, String) {
+        let unix = opts.timestamp.unwrap_or_else(|| unix_seconds(SystemTime::now()));
+        let ts = match self.timestamp_format {
+            TimestampFormat::UnixSeconds => unix.to_string(),
+            TimestampFormat::UnixMillis => (unix * 1000).to_string(),
+            TimestampFormat::Rfc3339 => humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0) as u64),
+            )
+            .to_string(),
+        };
         let id = match (&self.id, opts.id) {
             (IdSource::Header(_), None) => {
                 let mut h = Sha256::new();
@@ -65,45 +128,88 @@ impl Scheme {
             }
             (_, id) => id.unwrap_or_default().to_owned(),
         };
+        (ts, id)
+    }
 
-        let (version, encoded) = if let Some(state) = secret.hmac_state() {
-            let mut mac = state.clone();
-            feed(self, &id, &ts, body, |b| mac.update(b));
-            let tag = mac.finalize().into_bytes();
-            let enc = match (&self.syntax, self.encoding) {
-                (SignatureSyntax::VersionedList, _) | (_, Encoding::Base64) => BASE64_LENIENT.encode(tag),
-                (_, Encoding::Hex) => hex::encode(tag),
-            };
-            ("v1", enc)
-        } else if let (Some(key), SignatureSyntax::VersionedList) = (secret.ed25519_signing(), &self.syntax) {
-            let mut msg = Vec::with_capacity(body.len() + id.len() + ts.len() + 2);
-            feed(self, &id, &ts, body, |b| msg.extend_from_slice(b));
-            ("v1a", BASE64_LENIENT.encode(key.sign(&msg).to_bytes()))
-        } else {
-            return Err(ConfigError::new(
-                ConfigErrorKind::InvalidSecret,
-                format!("scheme `{}` cannot sign with a {secret}", self.name),
-            ));
+    /// The signature's version (for versioned lists) and its encoded text.
+    fn signature(
+        &self,
+        secret: &Secret,
+        body: &[u8],
+        id: &str,
+        ts: &str,
+        opts: &SignOptions<'_>,
+    ) -> Result<(&'static str, String), ConfigError> {
+        let paths: Vec<FieldPath> = self.content.fields().cloned().collect();
+        let found = probe(body, &paths);
+        let fields: Vec<&str> = found[..paths.len()].iter().map(|f| f.as_deref().unwrap_or_default()).collect();
+        let request = RequestLine { method: opts.method.unwrap_or("POST"), url: opts.url };
+        let content = Content { id, timestamp: ts, body, request, fields: &fields };
+        let mut message = Vec::with_capacity(body.len() + 64);
+        feed(self, content, |b| message.extend_from_slice(b));
+        let encode = |bytes: &[u8]| match (&self.syntax, self.encoding) {
+            (SignatureSyntax::VersionedList, _) | (_, Encoding::Base64) => BASE64_LENIENT.encode(bytes),
+            (_, Encoding::Hex) => hex::encode(bytes),
         };
+        if let Some(tag) = secret.hmac_tag(|sink| sink(&message)) {
+            return Ok(("v1", encode(tag.as_bytes())));
+        }
+        if let Some(key) = secret.ed25519_signing() {
+            return Ok(("v1a", encode(&key.sign(&message).to_bytes())));
+        }
+        if let Some(key) = secret.p256_signing() {
+            let signature: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(key, &message);
+            return Ok(("", encode(signature.to_der().as_bytes())));
+        }
+        if let Some(token) = secret.token_text() {
+            return Ok(("", token.to_owned()));
+        }
+        Err(ConfigError::new(
+            ConfigErrorKind::InvalidSecret,
+            format!("scheme `{}` cannot sign with a {secret} (a public key only verifies)", self.name),
+        ))
+    }
 
-        let value = match &self.syntax {
-            SignatureSyntax::Single { prefix, .. } => format!("{prefix}{encoded}"),
-            SignatureSyntax::Params { timestamp_key, signature_key } => {
-                format!("{timestamp_key}={ts},{signature_key}={encoded}")
+    /// The id, timestamp and event type headers that go with a signature.
+    fn push_headers(&self, headers: &mut Vec<(String, String)>, id: &str, ts: &str, opts: &SignOptions<'_>) {
+        if let IdSource::Header(h) | IdSource::OptionalHeader(h) = &self.id {
+            if !id.is_empty() {
+                headers.push((h.to_string(), id.to_owned()));
             }
-            SignatureSyntax::VersionedList => format!("{version},{encoded}"),
-        };
-        let mut headers = vec![(self.signature_header.to_string(), value)];
-        if let IdSource::Header(h) = &self.id {
-            headers.push((h.to_string(), id));
         }
         if let TimestampSource::Header(h) = &self.timestamp {
-            headers.push((h.to_string(), ts));
+            headers.push((h.to_string(), ts.to_owned()));
         }
         if let (EventTypeSource::Header(h), Some(e)) = (&self.event_type, opts.event_type) {
             headers.push((h.to_string(), e.to_owned()));
         }
-        Ok(headers)
+    }
+}
+
+/// A secret that both signs and verifies for `preset`, as configuration text: for tests, load
+/// generators and examples. Public-key presets get a fixed, published test key pair (never use it
+/// for real): its signing key verifies too.
+///
+/// ```
+/// use hookgate_core::{Preset, example_secret, Verifier};
+/// for preset in Preset::ALL {
+///     assert!(Verifier::for_preset(preset, &[example_secret(preset)]).is_ok(), "{preset}");
+/// }
+/// ```
+pub fn example_secret(preset: Preset) -> &'static str {
+    let scheme = preset.scheme();
+    match (scheme.algorithm(), scheme.secret_format()) {
+        (_, SecretFormat::StandardWebhooks) => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+        // An Ed25519 seed followed by its public key, in hex.
+        (Algorithm::Ed25519, _) => {
+            "4a3ac0d1e7e8dcbe6607e07903287d7f85cd074e06c9901eead6e2c74659113b4b80a23446e7524aba23f30659ff0aa8f2dc423a940b9fddf25c8f7a0366cf8b"
+        }
+        // A P-256 private key, PKCS#8 DER in base64.
+        (Algorithm::EcdsaP256, _) => {
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgw5p1RfoFFRY5QYr0N6ZbtsvEj7SgCpnJjvdc1veCr42hRANCAAQq20a/EVPOrnhsc3ZbH2459vszIsRdzKkQeB0N9PTtf4Cwv50Pv7rFeHsrW/YctnbT1djkNYH4/LPBSDne7JxF"
+        }
+        (_, SecretFormat::Base64) => "c2VjcmV0LWJ5dGVzLWZvci10ZXN0cw==",
+        _ => "s3cret-for-tests",
     }
 }
 
@@ -131,10 +237,14 @@ pub struct TestRequest {
     id: Option<String>,
     timestamp: Option<i64>,
     event_type: Option<String>,
+    url: Option<String>,
     /// Header changes made after signing, in order.
     changes: Vec<(String, Change)>,
     headers: Vec<(String, String)>,
 }
+
+/// Where a [`TestRequest`] is sent unless [`TestRequest::url`] says otherwise.
+const DEFAULT_URL: &str = "http://localhost/webhooks";
 
 #[derive(Debug, Clone)]
 enum Change {
@@ -148,7 +258,7 @@ impl TestRequest {
     /// preset says), timestamped now. Panics on a secret the preset cannot use.
     pub fn signed(preset: Preset, secret: &str, body: impl Into<Bytes>) -> Self {
         let scheme = preset.scheme();
-        let secret = Secret::parse(scheme.secret_format(), secret).expect("a secret the preset can use");
+        let secret = Secret::for_scheme(&scheme, secret).expect("a secret the preset can use");
         Self::signed_with(scheme, secret, body)
     }
 
@@ -157,12 +267,13 @@ impl TestRequest {
     /// Event type `e`, timestamped now.
     ///
     /// ```
-    /// use hookgate_core::{Preset, TestRequest, Verifier};
+    /// use hookgate_core::{Preset, RequestLine, TestRequest, Verifier, example_secret};
     /// for preset in Preset::ALL {
-    ///     let secret = if preset.scheme().secret_format() == hookgate_core::SecretFormat::Raw { "s3cret" } else { "whsec_c2VjcmV0" };
+    ///     let secret = example_secret(preset);
     ///     let req = TestRequest::delivery(preset, secret, "d-1");
     ///     let v = Verifier::for_preset(preset, &[secret]).unwrap();
-    ///     let id = v.verify(req.headers(), req.bytes(), std::time::SystemTime::now()).unwrap();
+    ///     let line = RequestLine::post().url(req.full_url());
+    ///     let id = v.verify_request(line, req.headers(), req.bytes(), std::time::SystemTime::now()).unwrap();
     ///     assert!(id.delivery_id() == "d-1" || !id.id_from_provider(), "{preset}");
     /// }
     /// ```
@@ -187,6 +298,7 @@ impl TestRequest {
             id: None,
             timestamp: None,
             event_type: None,
+            url: None,
             changes: Vec::new(),
             headers: Vec::new(),
         }
@@ -222,10 +334,30 @@ impl TestRequest {
         self
     }
 
-    /// The method (default `POST`).
+    /// The method (default `POST`); re-signed for schemes that sign it.
     pub fn with_method(mut self, method: &str) -> Self {
         self.method = method.into();
-        self
+        self.resigned()
+    }
+
+    /// The full URL the request is sent to (`https://host/path?query`): signed by schemes that
+    /// sign it, its host sent as `Host`, its path and query as the request target. Default:
+    /// `http://localhost/webhooks`.
+    pub fn url(mut self, url: &str) -> Self {
+        self.url = Some(url.into());
+        self.resigned()
+    }
+
+    /// The full URL the request is sent to ([`Self::url`]).
+    pub fn full_url(&self) -> &str {
+        self.url.as_deref().unwrap_or(DEFAULT_URL)
+    }
+
+    /// The request target: the path and query of [`Self::url`].
+    pub fn target(&self) -> &str {
+        let url = self.full_url();
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        after_scheme.find(['/', '?']).map_or("/", |i| &after_scheme[i..])
     }
 
     /// Sets header `name` (any case) to `value`, replacing every value it had.
@@ -268,11 +400,21 @@ impl TestRequest {
                     id: self.id.as_deref(),
                     timestamp: self.timestamp,
                     event_type: self.event_type.as_deref(),
+                    url: Some(self.url.as_deref().unwrap_or(DEFAULT_URL)),
+                    method: Some(&self.method),
                 };
-                scheme.sign(secret, &self.body, &opts).expect("the secret signs for its scheme")
+                let (body, headers) = scheme.sign_body(secret, &self.body, &opts).expect("the secret signs for its scheme");
+                self.body = body;
+                headers
             }
             None => Vec::new(),
         };
+        if let Some(host) = self.url.as_deref().and_then(|u| u.split_once("://")).map(|(_, rest)| {
+            rest.split(['/', '?']).next().unwrap_or_default().to_owned()
+        }) {
+            self.headers.retain(|(n, _)| n != "host");
+            self.headers.push(("host".into(), host));
+        }
         for (name, change) in &self.changes {
             match change {
                 Change::Set(v) => {
@@ -291,6 +433,9 @@ impl crate::RequestHead for TestRequest {
     type Headers<'a> = &'a [(String, String)];
     fn method(&self) -> &str {
         &self.method
+    }
+    fn uri(&self) -> &str {
+        self.target()
     }
     fn headers(&self) -> &[(String, String)] {
         &self.headers

@@ -3,8 +3,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookgate_core::{
-    Encoding, IdSource, Preset, ReplayWindow, Scheme, Secret, Secrets, SignOptions, SignatureSyntax, TimestampSource,
-    Verifier, VerifyErrorKind,
+    Algorithm, Encoding, IdSource, Preset, ReplayWindow, RequestLine, Scheme, Secret, SecretFormat, Secrets,
+    SignOptions, SignatureSyntax, TestRequest, TimestampSource, Verifier, VerifyError, VerifyErrorKind,
+    example_secret,
 };
 
 const TS: i64 = 1_700_000_000;
@@ -15,9 +16,9 @@ fn at(s: i64) -> SystemTime {
 
 fn signed(preset: Preset, secret: &str, body: &[u8]) -> (Verifier, Vec<(String, String)>) {
     let scheme = preset.scheme();
-    let s = Secret::parse(scheme.secret_format(), secret).unwrap();
+    let s = Secret::for_scheme(&scheme, secret).unwrap();
     let h = scheme
-        .sign(&s, body, &SignOptions { id: Some("dlv_1"), timestamp: Some(TS), event_type: Some("push") })
+        .sign(&s, body, &SignOptions { id: Some("dlv_1"), timestamp: Some(TS), event_type: Some("push"), ..Default::default() })
         .unwrap();
     (Verifier::new(scheme, s), h)
 }
@@ -33,16 +34,45 @@ fn kind(v: &Verifier, h: &[(String, String)], body: &[u8], now: i64) -> VerifyEr
 
 const SW: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
+/// A request signed for any preset with its example secret (URL-signing presets sign the test
+/// request's URL; Mailgun signs inside the body), and its verifier.
+fn request(p: Preset, body: &[u8]) -> (Verifier, TestRequest) {
+    let secret = example_secret(p);
+    let req = TestRequest::signed(p, secret, body.to_vec()).id("dlv_1").timestamp(TS).event_type("push");
+    (Verifier::for_preset(p, &[secret]).unwrap(), req)
+}
+
+/// Verifies `req` (as sent to its URL) with `body`.
+fn check(v: &Verifier, req: &TestRequest, body: &[u8]) -> Result<hookgate_core::Verified, VerifyError> {
+    v.verify_request(RequestLine::post().url(req.full_url()), req.headers(), body, at(TS))
+}
+
+/// Another key of the same kind as `p`'s example secret.
+fn other_secret(p: Preset) -> &'static str {
+    let scheme = p.scheme();
+    match (scheme.algorithm(), scheme.secret_format()) {
+        (_, SecretFormat::StandardWebhooks) => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        (Algorithm::Ed25519, _) => "7c71b7d6b84579c304de9fe0ebf848cad8b87eb0043473c7ffb41c58c13a5f91",
+        (Algorithm::EcdsaP256, _) => {
+            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEXuQvpszliTMpvcVYxS6zbBUZjHL6gzjEwMyfwMAson5ozT9dCeuh7weIV3srmrgfMNFj3hrN3MB1sIJnRb/Ytg=="
+        }
+        _ => "wrong",
+    }
+}
+
 #[test]
 fn missing_or_empty_signature_is_401() {
     for p in Preset::ALL {
-        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) { SW } else { "s3cret" };
-        let (v, mut h) = signed(p, secret, b"{}");
-        let name = v.scheme().signature_header().to_owned();
-        set(&mut h, &name, "");
-        assert_eq!(kind(&v, &h, b"{}", TS), VerifyErrorKind::MissingSignature, "{p}");
-        h.retain(|(k, _)| k != &name);
-        let e = v.verify(&h, b"{}", at(TS)).unwrap_err();
+        let (v, req) = request(p, b"{}");
+        let e = match v.scheme().signature_field() {
+            // Mailgun: a body without its signature field.
+            Some(_) => check(&v, &req, br#"{"signature":{"timestamp":"1","token":"t"}}"#).unwrap_err(),
+            None => {
+                let name = v.scheme().signature_header().to_owned();
+                assert_eq!(check(&v, &req.clone().header(&name, ""), b"{}").unwrap_err().kind(), VerifyErrorKind::MissingSignature, "{p}");
+                check(&v, &req.without(&name), b"{}").unwrap_err()
+            }
+        };
         assert_eq!((e.kind(), e.status()), (VerifyErrorKind::MissingSignature, 401), "{p}");
     }
 }
@@ -136,21 +166,26 @@ fn ambiguous_input_is_refused() {
 #[test]
 fn wrong_secret_and_tampering_are_401() {
     for p in Preset::ALL {
-        let (secret, other) = if matches!(p, Preset::StandardWebhooks | Preset::Svix) {
-            (SW, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        let body = br#"{"id":"evt_1","type":"t","event":"e","signature":{"timestamp":"1700000000","token":"tok"}}"#;
+        let (v, req) = request(p, body);
+        let sent = req.bytes().clone();
+        assert!(check(&v, &req, &sent).is_ok(), "{p}");
+        // GitLab's token covers no content, and Mailgun signs only its token and timestamp.
+        let covers_body = v.scheme().algorithm() != Algorithm::Token && v.scheme().signature_field().is_none();
+        let tampered = String::from_utf8(sent.to_vec()).unwrap().replace("\"event\":\"e\"", "\"event\":\"E\"").replace("tok", "TOK");
+        let e = check(&v, &req, tampered.as_bytes());
+        if covers_body || v.scheme().signature_field().is_some() {
+            let e = e.unwrap_err();
+            assert_eq!((e.kind(), e.status()), (VerifyErrorKind::SignatureMismatch, 401), "{p}");
+            // The error text never contains a secret or the expected signature.
+            let text = e.to_string();
+            let signature = req.headers().first().map_or("-", |(_, v)| v.as_str());
+            assert!(!text.contains(example_secret(p)) && !text.contains(signature), "{text}");
         } else {
-            ("right", "wrong")
-        };
-        let body = br#"{"id":"evt_1","type":"t","event":"e"}"#;
-        let (v, h) = signed(p, secret, body);
-        assert!(v.verify(&h, body, at(TS)).is_ok(), "{p}");
-        let e = v.verify(&h, br#"{"id":"evt_1","type":"t","event":"E"}"#, at(TS)).unwrap_err();
-        assert_eq!((e.kind(), e.status()), (VerifyErrorKind::SignatureMismatch, 401), "{p}");
-        let wrong = Verifier::new(v.scheme().clone(), Secret::parse(v.scheme().secret_format(), other).unwrap());
-        assert_eq!(kind(&wrong, &h, body, TS), VerifyErrorKind::SignatureMismatch, "{p}");
-        // The error text never contains a secret or the expected signature.
-        let text = e.to_string();
-        assert!(!text.contains(secret) && !text.contains(&h[0].1), "{text}");
+            assert!(e.is_ok(), "{p}");
+        }
+        let wrong = Verifier::for_preset(p, &[other_secret(p)]).unwrap();
+        assert_eq!(check(&wrong, &req, &sent).unwrap_err().kind(), VerifyErrorKind::SignatureMismatch, "{p}");
     }
 }
 
@@ -219,10 +254,10 @@ fn several_signatures_one_valid() {
 #[test]
 fn non_utf8_body_verifies() {
     let body = [0xff, 0xfe, 0x00, 0x80, b'{'];
-    for p in Preset::ALL {
-        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) { SW } else { "s" };
-        let (v, h) = signed(p, secret, &body);
-        let ok = v.verify(&h, &body, at(TS)).unwrap();
+    // Mailgun's signature lives inside a JSON body, which this is not.
+    for p in Preset::ALL.into_iter().filter(|p| p.scheme().signature_field().is_none()) {
+        let (v, req) = request(p, &body);
+        let ok = check(&v, &req, &body).unwrap();
         assert!(!ok.delivery_id().is_empty(), "{p}");
     }
 }
@@ -231,7 +266,7 @@ fn non_utf8_body_verifies() {
 fn custom_scheme_from_parts() {
     let scheme = Scheme::builder("acme")
         .signature_header("X-Acme-Sig")
-        .syntax(SignatureSyntax::Params { timestamp_key: "ts".into(), signature_key: "sig".into() })
+        .syntax(SignatureSyntax::params("ts", "sig"))
         .encoding(Encoding::Base64)
         .signed_content_template("acme:{timestamp}:{body}")
         .unwrap()
@@ -240,7 +275,7 @@ fn custom_scheme_from_parts() {
         .build()
         .unwrap();
     let s = Secret::hmac("k").unwrap();
-    let h = scheme.sign(&s, b"hello", &SignOptions { id: Some("a1"), timestamp: Some(TS), event_type: None }).unwrap();
+    let h = scheme.sign(&s, b"hello", &SignOptions { id: Some("a1"), timestamp: Some(TS), event_type: None, ..Default::default() }).unwrap();
     assert!(h[0].1.starts_with(&format!("ts={TS},sig=")));
     let v = Verifier::new(scheme, s);
     let ok = v.verify(&h, b"hello", at(TS)).unwrap();
@@ -289,8 +324,8 @@ fn non_utf8_id_or_timestamp_is_400() {
     }
     // A non-ASCII UTF-8 id is text like any other: it verifies and is reported as sent.
     let scheme = Preset::StandardWebhooks.scheme();
-    let s = Secret::parse(scheme.secret_format(), SW).unwrap();
-    let h = scheme.sign(&s, b"{}", &SignOptions { id: Some("msg_é✓"), timestamp: Some(TS), event_type: None }).unwrap();
+    let s = Secret::for_scheme(&scheme, SW).unwrap();
+    let h = scheme.sign(&s, b"{}", &SignOptions { id: Some("msg_é✓"), timestamp: Some(TS), event_type: None, ..Default::default() }).unwrap();
     let v = Verifier::new(scheme, s);
     assert_eq!(v.authenticate(&h, b"{}", at(TS)).unwrap(), 0);
     assert_eq!(v.verify(&h, b"{}", at(TS)).unwrap().delivery_id(), "msg_é✓");
@@ -318,8 +353,8 @@ fn a_malformed_signature_is_400_whichever_secret_is_tried() {
     // Standard Webhooks' published Ed25519 example (from the Standard Webhooks specification), with an HMAC entry that is
     // not base64 beside it; the public key first, then an HMAC secret.
     let scheme = Preset::StandardWebhooks.scheme();
-    let pk = Secret::parse(scheme.secret_format(), "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").unwrap();
-    let hmac = Secret::parse(scheme.secret_format(), SW).unwrap();
+    let pk = Secret::for_scheme(&scheme, "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=").unwrap();
+    let hmac = Secret::for_scheme(&scheme, SW).unwrap();
     let v = Verifier::new(scheme, Secrets::new(vec![pk, hmac]).unwrap());
     let v1a = "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg==";
     let with = |sig: &str| {

@@ -13,17 +13,26 @@ fn now() -> SystemTime {
 }
 
 fn verifier(p: Preset) -> (Verifier, Secret) {
-    let text = match p {
-        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-        _ => "prop-secret",
-    };
+    let text = hookgate_core::example_secret(p);
     let scheme = p.scheme();
-    let fmt = scheme.secret_format();
-    (Verifier::new(scheme, Secret::parse(fmt, text).unwrap()), Secret::parse(fmt, text).unwrap())
+    (Verifier::new(scheme.clone(), Secret::for_scheme(&scheme, text).unwrap()), Secret::for_scheme(&scheme, text).unwrap())
 }
 
+/// Presets whose signature is a header and whose signed content needs no URL (the URL-signing
+/// and in-body ones are covered by their vectors and `behaviour.rs`).
 fn preset() -> impl Strategy<Value = Preset> {
-    proptest::sample::select(Preset::ALL.to_vec())
+    let header_signed = |p: &Preset| p.scheme().signature_field().is_none() && !p.scheme().signs_url();
+    proptest::sample::select(Preset::ALL.into_iter().filter(header_signed).collect::<Vec<_>>())
+}
+
+/// Of those, the ones whose signature covers the raw body bytes (not GitLab's shared token).
+fn body_signing_preset() -> impl Strategy<Value = Preset> {
+    let covers_body = |p: &Preset| {
+        let s = p.scheme();
+        s.signature_field().is_none() && !s.signs_url() && s.algorithm() != hookgate_core::Algorithm::Token
+            && s.signed_content().parts().contains(&ContentPart::Body)
+    };
+    proptest::sample::select(Preset::ALL.into_iter().filter(covers_body).collect::<Vec<_>>())
 }
 
 proptest! {
@@ -33,7 +42,7 @@ proptest! {
     fn round_trip(p in preset(), body in proptest::collection::vec(any::<u8>(), 0..2048),
                   id in "[A-Za-z0-9_-]{1,40}", skew in -300i64..=300) {
         let (v, s) = verifier(p);
-        let h = v.scheme().sign(&s, &body, &SignOptions { id: Some(&id), timestamp: Some(TS + skew), event_type: Some("e") }).unwrap();
+        let h = v.scheme().sign(&s, &body, &SignOptions { id: Some(&id), timestamp: Some(TS + skew), event_type: Some("e"), ..Default::default() }).unwrap();
         let ok = v.verify(&h, &body, now()).unwrap();
         if matches!(v.scheme().id_source(), IdSource::Header(_)) {
             prop_assert_eq!(ok.delivery_id(), id.as_str());
@@ -41,7 +50,7 @@ proptest! {
     }
 
     #[test]
-    fn one_byte_of_body_changed_is_rejected(p in preset(), body in proptest::collection::vec(any::<u8>(), 1..512),
+    fn one_byte_of_body_changed_is_rejected(p in body_signing_preset(), body in proptest::collection::vec(any::<u8>(), 1..512),
                                              at in any::<prop::sample::Index>(), flip in 1u8..=255) {
         let (v, s) = verifier(p);
         let h = v.scheme().sign(&s, &body, &SignOptions { timestamp: Some(TS), ..Default::default() }).unwrap();
@@ -52,7 +61,7 @@ proptest! {
     }
 
     #[test]
-    fn one_byte_of_signed_header_changed_is_rejected(p in preset(), body in proptest::collection::vec(any::<u8>(), 0..256),
+    fn one_byte_of_signed_header_changed_is_rejected(p in body_signing_preset(), body in proptest::collection::vec(any::<u8>(), 0..256),
                                                      which in 0usize..3, at in any::<prop::sample::Index>(), c in any::<u8>()) {
         let (v, s) = verifier(p);
         let h = v.scheme().sign(&s, &body, &SignOptions { id: Some("dlv_42"), timestamp: Some(TS), ..Default::default() }).unwrap();

@@ -16,7 +16,8 @@ use crate::event::{Event, Metadata};
 use crate::headers::{self, Headers};
 use crate::idempotency::{Claim, IdempotencyKey, IdempotencyStore, StoreError};
 use crate::sink::{Sink, SinkError, SinkErrorKind};
-use crate::verify::Verified;
+use crate::handshake::HandshakeReply;
+use crate::verify::{RequestLine, Verified};
 
 /// A request's method and headers, as a framework holds them. Adapters implement it on a thin
 /// borrowed wrapper; [`Head`] serves tests and frameworks without an adapter.
@@ -27,6 +28,8 @@ pub trait RequestHead {
         Self: 'a;
     /// The method, e.g. `POST`.
     fn method(&self) -> &str;
+    /// The request target as received: path and query, e.g. `/hooks?x=1`.
+    fn uri(&self) -> &str;
     /// The headers.
     fn headers(&self) -> Self::Headers<'_>;
 }
@@ -39,7 +42,7 @@ pub trait RequestHead {
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let endpoint = Endpoint::preset(Preset::Github, &["s3cret"]).unwrap();
 /// let (tx, _rx) = hookgate_core::channel(16);
-/// let head = Head { method: "GET", headers: &[("accept", "*/*")] };
+/// let head = Head { method: "GET", uri: "/webhooks", headers: &[("accept", "*/*")] };
 /// assert_eq!(endpoint.quick_ack(&head, full_body(""), &tx).await.status(), 405);
 /// # });
 /// ```
@@ -47,6 +50,8 @@ pub trait RequestHead {
 pub struct Head<'r, H: ?Sized> {
     /// The method.
     pub method: &'r str,
+    /// The request target: path and query.
+    pub uri: &'r str,
     /// The headers.
     pub headers: &'r H,
 }
@@ -58,6 +63,9 @@ impl<H: Headers + ?Sized> RequestHead for Head<'_, H> {
         Self: 'a;
     fn method(&self) -> &str {
         self.method
+    }
+    fn uri(&self) -> &str {
+        self.uri
     }
     fn headers(&self) -> &H {
         self.headers
@@ -148,8 +156,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
     {
         let method = request.method();
         if method != "POST" {
-            self.log_refusal(&request.headers(), "method not allowed", method);
-            return Err(Outcome::MethodNotAllowed);
+            return Err(self.not_post(request));
         }
         let declared = headers::first(&request.headers(), "content-length")
             .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok());
@@ -173,25 +180,97 @@ impl<St: IdempotencyStore> Endpoint<St> {
         }
         let body = buffer.finish();
         let headers = request.headers();
-        let verified = self.verify(&headers, &body)?;
+        let verified = self.verify(request, &headers, &body)?;
+        if let Some(handshake) = self.inner.verifier.scheme().handshake() {
+            if let Some(answer) = handshake.answer_post(&verified, &headers, &body, &self.inner.verifier) {
+                return Err(self.handshake(answer, &headers));
+            }
+        }
         let content_type = headers::first(&headers, "content-type").and_then(|v| std::str::from_utf8(v).ok());
         let (endpoint, provider) = (Arc::clone(&self.inner.name), Arc::clone(&self.inner.provider));
         Ok((Metadata::verified(endpoint, provider, &verified, content_type), body))
     }
 
+    /// A request that is not a `POST`: a handshake of the provider's, or 405.
+    fn not_post<R: RequestHead + ?Sized>(&self, request: &R) -> Outcome {
+        let method = request.method();
+        let query = request.uri().split_once('?').map_or("", |(_, q)| q);
+        let inner = &self.inner;
+        let answer = inner.verifier.scheme().handshake().and_then(|h| {
+            h.answer_other(method, query, &inner.verifier, inner.verify_token.as_ref(), inner.clock.now())
+        });
+        match answer {
+            Some(answer) => self.handshake(answer, &request.headers()),
+            None => {
+                self.log_refusal(&request.headers(), "method not allowed", method);
+                Outcome::MethodNotAllowed
+            }
+        }
+    }
+
+    /// The outcome of a handshake: its reply, or the refusal (logged as any refusal is).
+    fn handshake<H: Headers + ?Sized>(&self, answer: Result<HandshakeReply, VerifyError>, headers: &H) -> Outcome {
+        match answer {
+            Ok(reply) => {
+                tracing::info!(endpoint = %self.inner.name, provider = %self.inner.provider, "handshake answered");
+                Outcome::Handshake(reply)
+            }
+            Err(e) => self.rejected(headers, e),
+        }
+    }
+
     /// Verifies the request (synchronously; no I/O). Refusals are logged with their reason.
-    fn verify<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> Result<Verified, Outcome> {
-        self.inner.verifier.verify(headers, body, self.inner.clock.now()).map_err(|e| {
-            tracing::warn!(
-                endpoint = %self.inner.name,
-                provider = %self.inner.provider,
-                claimed_delivery_id = self.claimed_id(headers).as_deref().unwrap_or("-"),
-                status = e.status(),
-                reason = %e,
-                "webhook refused"
-            );
-            Outcome::Rejected(e)
+    fn verify<R: RequestHead + ?Sized, H: Headers + ?Sized>(
+        &self,
+        request: &R,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Verified, Outcome> {
+        let url = self.inner.verifier.scheme().signs_url().then(|| self.request_url(request, headers)).flatten();
+        let line = RequestLine { method: request.method(), url: url.as_deref() };
+        self.inner.verifier.verify_request(line, headers, body, self.inner.clock.now()).map_err(|e| {
+            let unsigned = self.inner.verifier.scheme().handshake().filter(|_| e.kind() == VerifyErrorKind::MissingSignature);
+            match unsigned.and_then(|h| h.answer_unsigned(body)) {
+                Some(reply) => self.handshake(Ok(reply), headers),
+                None => self.rejected(headers, e),
+            }
         })
+    }
+
+    /// The full URL the provider called, for schemes that sign it: the configured public URL
+    /// (with the request's query), or, when `X-Forwarded-*` headers are trusted, rebuilt from
+    /// them and `Host`.
+    fn request_url<R: RequestHead + ?Sized, H: Headers + ?Sized>(&self, request: &R, headers: &H) -> Option<String> {
+        let target = request.uri();
+        if let Some(base) = &self.inner.public_url {
+            return Some(match target.split_once('?') {
+                Some((_, query)) if !base.contains('?') => format!("{base}?{query}"),
+                _ => base.to_string(),
+            });
+        }
+        if !self.inner.trust_forwarded {
+            return None;
+        }
+        let first = |name: &str| {
+            let v = headers::first(headers, name)?;
+            let v = std::str::from_utf8(v).ok()?.split(',').next()?.trim();
+            (!v.is_empty()).then(|| v.to_owned())
+        };
+        let proto = first("x-forwarded-proto").unwrap_or_else(|| "http".into());
+        let host = first("x-forwarded-host").or_else(|| first("host"))?;
+        Some(format!("{proto}://{host}{target}"))
+    }
+
+    fn rejected<H: Headers + ?Sized>(&self, headers: &H, e: VerifyError) -> Outcome {
+        tracing::warn!(
+            endpoint = %self.inner.name,
+            provider = %self.inner.provider,
+            claimed_delivery_id = self.claimed_id(headers).as_deref().unwrap_or("-"),
+            status = e.status(),
+            reason = %e,
+            "webhook refused"
+        );
+        Outcome::Rejected(e)
     }
 
     fn log_refusal<H: Headers + ?Sized>(&self, headers: &H, why: &str, detail: impl Display) {

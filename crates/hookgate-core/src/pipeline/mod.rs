@@ -64,6 +64,10 @@ struct Inner<St> {
     retry_after: Duration,
     sink_timeout: Duration,
     clock: Arc<dyn Clock>,
+    public_url: Option<Arc<str>>,
+    trust_forwarded: bool,
+    /// SHA-256 of the verify token of a GET handshake (Meta), compared in constant time.
+    verify_token: Option<[u8; 32]>,
 }
 
 impl<St> std::fmt::Debug for Endpoint<St> {
@@ -88,6 +92,9 @@ pub struct EndpointBuilder<St> {
     retry_after: Duration,
     sink_timeout: Duration,
     clock: Arc<dyn Clock>,
+    public_url: Option<Arc<str>>,
+    trust_forwarded: bool,
+    verify_token: Option<[u8; 32]>,
 }
 
 /// Default body limit: 1 MiB.
@@ -120,6 +127,9 @@ impl Endpoint<MemoryStore> {
             retry_after: Duration::from_secs(5),
             sink_timeout: Duration::from_secs(5),
             clock: Arc::new(SystemClock),
+            public_url: None,
+            trust_forwarded: false,
+            verify_token: None,
         }
     }
 }
@@ -137,6 +147,9 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
             retry_after: self.retry_after,
             sink_timeout: self.sink_timeout,
             clock: self.clock,
+            public_url: self.public_url,
+            trust_forwarded: self.trust_forwarded,
+            verify_token: self.verify_token,
         }
     }
     /// How long a claim blocks other attempts before it expires (crashed handler). Default 60 s.
@@ -176,6 +189,27 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
         self.clock = Arc::new(clock);
         self
     }
+    /// The full URL providers call this endpoint at (`https://hooks.example.com/twilio`), for
+    /// schemes that sign the URL (Twilio, Square, HubSpot): what they signed, whatever proxy sits
+    /// in between. The request's query string is appended when this URL has none.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().into());
+        self
+    }
+    /// Rebuild the signed URL from `X-Forwarded-Proto`, `X-Forwarded-Host` (or `Host`) and the
+    /// request target. Only behind a proxy that sets those headers itself: a client could
+    /// otherwise choose them. Default: false.
+    pub fn trust_forwarded(mut self, trust: bool) -> Self {
+        self.trust_forwarded = trust;
+        self
+    }
+    /// The verify token of a `GET` subscription handshake (Meta's `hub.verify_token`): the
+    /// text you typed in the provider's dashboard.
+    pub fn verify_token(mut self, token: &str) -> Self {
+        use sha2::Digest as _;
+        self.verify_token = Some(sha2::Sha256::digest(token.as_bytes()).into());
+        self
+    }
     /// Builds the endpoint.
     pub fn build(self) -> Result<Endpoint<St>, ConfigError> {
         let bad = |m: &'static str| Err(ConfigError::new(ConfigErrorKind::InvalidValue, m));
@@ -187,6 +221,21 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
         }
         if self.name.is_empty() {
             return bad("endpoint name must not be empty");
+        }
+        let scheme = self.verifier.scheme();
+        if scheme.signs_url() && self.public_url.is_none() && !self.trust_forwarded {
+            return Err(ConfigError::new(
+                ConfigErrorKind::InvalidValue,
+                format!(
+                    "provider `{}` signs the request URL: set public_url (the URL the provider calls), or trust_forwarded behind a proxy that sets X-Forwarded-Proto/-Host",
+                    scheme.name()
+                ),
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return bad("public_url must be an http:// or https:// URL");
+            }
         }
         if let Some(memory) = (&self.store as &dyn std::any::Any).downcast_ref::<MemoryStore>() {
             memory.serve(&self.name);
@@ -203,6 +252,9 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
                 retry_after: self.retry_after,
                 sink_timeout: self.sink_timeout,
                 clock: self.clock,
+                public_url: self.public_url,
+                trust_forwarded: self.trust_forwarded,
+                verify_token: self.verify_token,
             }),
         })
     }

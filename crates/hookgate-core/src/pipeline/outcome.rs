@@ -3,12 +3,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::error::VerifyError;
+use crate::handshake::HandshakeReply;
 
 /// The contract's answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
+    /// 200: a provider's handshake (Slack's `url_verification`, Meta's `hub.challenge`, ...),
+    /// answered by the core; nothing is claimed or handed off.
+    Handshake(HandshakeReply),
     /// 202: verified, new, and handed off (quick-ack mode).
     Accepted {
         /// The delivery id.
@@ -47,6 +53,7 @@ impl Outcome {
     /// ```
     pub fn status(&self) -> u16 {
         match self {
+            Outcome::Handshake(reply) => reply.status(),
             Outcome::Accepted { .. } => 202,
             Outcome::Duplicate { .. } => 200,
             Outcome::InFlight { .. } => 409,
@@ -65,24 +72,49 @@ impl Outcome {
                 Some(("retry-after", retry_after.as_secs().max(1).to_string()))
             }
             Outcome::MethodNotAllowed => Some(("allow", "POST".into())),
+            // An echoed challenge must never be sniffed as HTML.
+            Outcome::Handshake(_) => Some(("x-content-type-options", "nosniff".into())),
             _ => None,
         }
     }
 
-    /// Whether the sender's delivery succeeded (202 accepted, 200 duplicate): adapters answer
-    /// these as they are and pass every other outcome to their custom rejection hook.
+    /// Whether the sender's request succeeded (202 accepted, 200 duplicate, 200 handshake):
+    /// adapters answer these as they are and pass every other outcome to their custom rejection
+    /// hook.
     ///
     /// ```
     /// use hookgate_core::Outcome;
     /// assert!(!Outcome::PayloadTooLarge.is_success());
     /// ```
     pub fn is_success(&self) -> bool {
-        matches!(self, Outcome::Accepted { .. } | Outcome::Duplicate { .. })
+        matches!(self, Outcome::Accepted { .. } | Outcome::Duplicate { .. } | Outcome::Handshake(_))
+    }
+
+    /// The response's `Content-Type`: a handshake's own, else `text/plain; charset=utf-8`.
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            Outcome::Handshake(reply) => reply.content_type(),
+            _ => "text/plain; charset=utf-8",
+        }
+    }
+
+    /// The response body: a handshake's answer, else [`Self::body_text`].
+    ///
+    /// ```
+    /// use hookgate_core::Outcome;
+    /// assert_eq!(Outcome::PayloadTooLarge.body(), "payload too large");
+    /// ```
+    pub fn body(&self) -> Bytes {
+        match self {
+            Outcome::Handshake(reply) => reply.body().clone(),
+            other => Bytes::from_static(other.body_text().as_bytes()),
+        }
     }
 
     /// The short, generic `text/plain` body. Never a secret, a signature or the failed check.
     pub fn body_text(&self) -> &'static str {
         match self {
+            Outcome::Handshake(_) => "handshake",
             Outcome::Accepted { .. } => "accepted",
             Outcome::Duplicate { .. } => "duplicate delivery",
             Outcome::InFlight { .. } => "delivery in progress, retry later",

@@ -33,6 +33,7 @@ pub fn scheme() -> Scheme {
         .syntax(SignatureSyntax::Single { prefix: "sha256=".into(), prefix_required: false })
         .encoding(Encoding::Hex)
         .timestamp(TimestampSource::BodyField(path("timestamp")))
+        .enforce_timestamp(false)
         .id(IdSource::Digest)
         .event_type(EventTypeSource::BodyFields(vec![path("event")]))
         .build()

@@ -28,7 +28,7 @@ use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedCo
 pub fn scheme() -> Scheme {
     Scheme::builder("sendpilot")
         .signature_header("webhook-signature")
-        .syntax(SignatureSyntax::Params { timestamp_key: "t".into(), signature_key: "s".into() })
+        .syntax(SignatureSyntax::params("t", "s"))
         .encoding(Encoding::Hex)
         .signed_content(SignedContent::parse("{timestamp}.{body}").expect("valid template"))
         .timestamp(TimestampSource::SignatureParam)

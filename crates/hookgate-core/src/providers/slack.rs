@@ -5,6 +5,8 @@
 //! - Timestamp: `X-Slack-Request-Timestamp`, signed and enforced (Slack recommends 5 minutes).
 //! - Id: body `event_id` (Events API) when present, else the digest (slash commands and
 //!   interactivity are form-encoded and carry none). Event type: body `event.type`, else `type`.
+//! - Handshake: a verified `url_verification` (sent when the Events API request URL is saved) is
+//!   answered `200 text/plain` with its `challenge`, never handed off.
 //!
 //! ```
 //! use hookgate_core::Preset;
@@ -12,6 +14,7 @@
 //! ```
 
 use crate::Encoding;
+use crate::handshake::Handshake;
 use crate::providers::path;
 use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampSource};
 
@@ -25,6 +28,7 @@ pub fn scheme() -> Scheme {
         .timestamp(TimestampSource::Header("x-slack-request-timestamp".into()))
         .id(IdSource::BodyField(path("event_id")))
         .event_type(EventTypeSource::BodyFields(vec![path("event.type"), path("type")]))
+        .handshake(Handshake::SlackUrlVerification)
         .build()
         .expect("preset is valid")
 }

@@ -20,7 +20,7 @@ use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedCo
 pub fn scheme() -> Scheme {
     Scheme::builder("stripe")
         .signature_header("stripe-signature")
-        .syntax(SignatureSyntax::Params { timestamp_key: "t".into(), signature_key: "v1".into() })
+        .syntax(SignatureSyntax::params("t", "v1"))
         .encoding(Encoding::Hex)
         .signed_content(SignedContent::parse("{timestamp}.{body}").expect("valid template"))
         .timestamp(TimestampSource::SignatureParam)

@@ -35,6 +35,7 @@ pub fn scheme() -> Scheme {
         .syntax(SignatureSyntax::Single { prefix: "".into(), prefix_required: true })
         .encoding(Encoding::Hex)
         .timestamp(TimestampSource::BodyField(path("timestamp")))
+        .enforce_timestamp(false)
         .id(IdSource::BodyField(path("data.message_id")))
         .event_type(EventTypeSource::BodyFields(vec![path("event")]))
         .build()

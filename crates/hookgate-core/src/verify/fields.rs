@@ -41,8 +41,8 @@ impl fmt::Display for FieldPath {
     }
 }
 
-/// The most paths one probe looks for (id + two event-type paths + timestamp).
-pub(crate) const MAX_PATHS: usize = 4;
+/// The most paths one probe looks for.
+pub(crate) const MAX_PATHS: usize = 8;
 
 /// One path's value: a string, or a number rendered as text.
 pub(crate) type Found = Option<Arc<str>>;
@@ -56,7 +56,7 @@ pub(crate) fn probe(body: &[u8], paths: &[FieldPath]) -> [Found; MAX_PATHS] {
     if paths.is_empty() || body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return state.found;
     }
-    let all = (1u8 << paths.len()) - 1;
+    let all = (1u16 << paths.len()) - 1;
     let mut de = serde_json::Deserializer::from_slice(body);
     match (Node { probe: &mut state, depth: 0, mask: all }).deserialize(&mut de) {
         Ok(()) if de.end().is_ok() => state.found,
@@ -74,7 +74,7 @@ struct Probe<'p> {
 
 impl Probe<'_> {
     /// Records `value` for every path in `mask` that ends at `depth` and has no value yet.
-    fn capture(&mut self, depth: usize, mask: u8, value: impl FnOnce() -> String) {
+    fn capture(&mut self, depth: usize, mask: u16, value: impl FnOnce() -> String) {
         let mut value = Some(value);
         let mut shared: Option<Arc<str>> = None;
         for (i, path) in self.paths.iter().enumerate() {
@@ -91,7 +91,7 @@ impl Probe<'_> {
 struct Node<'a, 'p> {
     probe: &'a mut Probe<'p>,
     depth: usize,
-    mask: u8,
+    mask: u16,
 }
 
 impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
@@ -154,22 +154,22 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
 struct Key<'p> {
     paths: &'p [FieldPath],
     depth: usize,
-    mask: u8,
+    mask: u16,
 }
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = u8;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u8, D::Error> {
+    type Value = u16;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u16, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for Key<'_> {
-    type Value = u8;
+    type Value = u16;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object key")
     }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<u8, E> {
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<u16, E> {
         let continues = |(i, p): (usize, &FieldPath)| self.mask & (1 << i) != 0 && p.segment(self.depth) == Some(key);
         Ok(self.paths.iter().enumerate().filter(|&ip| continues(ip)).fold(0, |m, (i, _)| m | 1 << i))
     }

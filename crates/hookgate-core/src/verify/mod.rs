@@ -8,7 +8,6 @@ mod timestamp;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use hmac::Mac;
 use sha2::{Digest, Sha256};
 
 pub use fields::FieldPath;
@@ -17,11 +16,12 @@ pub use signature::MAX_SIGNATURES;
 use crate::error::{VerifyError, VerifyErrorKind};
 use crate::headers::{self, Headers};
 use crate::replay::ReplayWindow;
-use crate::scheme::{ContentPart, EventTypeSource, IdSource, Scheme, TimestampSource};
+use crate::scheme::{ContentPart, EventTypeSource, IdSource, Scheme, TimestampFormat, TimestampSource};
 use crate::secret::Secrets;
-use fields::{MAX_PATHS, probe};
+pub(crate) use fields::probe;
+use fields::{Found, MAX_PATHS};
 use signature::{SignatureHeader, Signatures};
-use timestamp::{parse_any_time, parse_unix};
+use timestamp::{parse_any_time, parse_millis, parse_rfc3339, parse_unix};
 
 /// Delivery ids longer than this (in a header) are refused (400).
 pub const MAX_ID_LEN: usize = 512;
@@ -99,6 +99,33 @@ impl Verified {
     }
 }
 
+/// The request line a scheme may sign: its method and the full URL the provider called.
+///
+/// ```
+/// use hookgate_core::RequestLine;
+/// let line = RequestLine::post().url("https://example.com/hooks?x=1");
+/// assert_eq!(line.method, "POST");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLine<'a> {
+    /// The method, e.g. `POST`.
+    pub method: &'a str,
+    /// The full URL (`https://host/path?query`), when known.
+    pub url: Option<&'a str>,
+}
+
+impl<'a> RequestLine<'a> {
+    /// A `POST` with no URL known.
+    pub fn post() -> Self {
+        Self { method: "POST", url: None }
+    }
+
+    /// With the full URL the provider called.
+    pub fn url(self, url: &'a str) -> Self {
+        Self { url: Some(url), ..self }
+    }
+}
+
 /// The signature check passed: which secret matched, and what the headers said.
 struct Authenticated<'a> {
     secret_index: usize,
@@ -115,30 +142,55 @@ struct BodyPaths {
     id: Option<usize>,
     event: Vec<usize>,
     timestamp: Option<usize>,
+    signature: Option<usize>,
+    /// The signed fields, in the order of the signed content.
+    content: Vec<usize>,
+    /// Whether the check itself reads fields (so the body is probed before the signature).
+    early: bool,
 }
 
 impl BodyPaths {
     fn of(scheme: &Scheme) -> Self {
         let mut b = BodyPaths::default();
-        let mut add = |p: &FieldPath| {
-            b.paths.push(p.clone());
-            b.paths.len() - 1
+        let mut add = |p: &FieldPath| match b.paths.iter().position(|q| q == p) {
+            Some(i) => i,
+            None => {
+                b.paths.push(p.clone());
+                b.paths.len() - 1
+            }
         };
+        let signature = scheme.signature_field.as_ref().map(&mut add);
+        let content: Vec<usize> = scheme.content.fields().map(&mut add).collect();
         let id = match &scheme.id {
             IdSource::BodyField(p) => Some(add(p)),
             _ => None,
         };
         let event = match &scheme.event_type {
-            EventTypeSource::BodyFields(ps) => ps.iter().take(2).map(&mut add).collect(),
+            EventTypeSource::BodyFields(ps) => ps.iter().map(&mut add).collect(),
             _ => Vec::new(),
         };
         let timestamp = match &scheme.timestamp {
             TimestampSource::BodyField(p) => Some(add(p)),
             _ => None,
         };
-        debug_assert!(b.paths.len() <= MAX_PATHS);
-        BodyPaths { id, event, timestamp, ..b }
+        debug_assert!(b.paths.len() <= MAX_BODY_FIELDS);
+        let early = signature.is_some() || !content.is_empty();
+        BodyPaths { id, event, timestamp, signature, content, early, ..b }
     }
+}
+
+/// The most body fields one scheme reads (signature, signed fields, id, event types, timestamp).
+pub const MAX_BODY_FIELDS: usize = MAX_PATHS;
+
+/// Everything the signed content may be made of.
+#[derive(Clone, Copy)]
+pub(crate) struct Content<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) timestamp: &'a str,
+    pub(crate) body: &'a [u8],
+    pub(crate) request: RequestLine<'a>,
+    /// The values of the scheme's signed body fields, in order (absent fields are empty).
+    pub(crate) fields: &'a [&'a str],
 }
 
 impl Verifier {
@@ -154,10 +206,11 @@ impl Verifier {
     }
 
     /// A verifier for a preset, with secrets given as configuration text (decoded as the preset
-    /// says: raw bytes, or `whsec_` base64 for Standard Webhooks and Svix).
+    /// says: raw bytes, `whsec_` base64 for Standard Webhooks and Svix, a public key for
+    /// Discord and SendGrid).
     pub fn for_preset<S: AsRef<str>>(preset: crate::Preset, secrets: &[S]) -> Result<Self, crate::ConfigError> {
         let scheme = preset.scheme();
-        let secrets = Secrets::parse(scheme.secret_format(), secrets)?;
+        let secrets = Secrets::for_scheme(&scheme, secrets)?;
         Ok(Self::new(scheme, secrets))
     }
 
@@ -183,30 +236,60 @@ impl Verifier {
         &self.secrets
     }
 
-    /// Verifies a webhook and extracts its metadata (delivery id, event type, timestamp).
+    /// Verifies a `POST` webhook and extracts its metadata (delivery id, event type, timestamp).
+    /// Schemes that sign the method or URL need [`Self::verify_request`].
     pub fn verify<H: Headers + ?Sized>(
         &self,
         headers: &H,
         body: &[u8],
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
-        let auth = self.check(headers, body, now)?;
-        let paths = &self.body_paths;
-        let mut found = probe(body, &paths.paths);
-        let mut take = |i: Option<usize>| i.and_then(|i| found[i].take());
+        self.verify_request(RequestLine::post(), headers, body, now)
+    }
 
+    /// Verifies a webhook sent with `request`'s method to its URL.
+    pub fn verify_request<H: Headers + ?Sized>(
+        &self,
+        request: RequestLine<'_>,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, VerifyError> {
+        let paths = &self.body_paths;
+        let early = paths.early.then(|| probe(body, &paths.paths));
+        let auth = self.check(request, headers, body, early.as_ref(), now)?;
+        let late;
+        let found = match &early {
+            Some(found) => found,
+            None => {
+                late = probe(body, &paths.paths);
+                &late
+            }
+        };
+        let take = |i: Option<usize>| i.and_then(|i| found[i].clone());
+
+        let timestamp = match (auth.timestamp, take(paths.timestamp)) {
+            (Some(t), _) => Some(t),
+            (None, Some(text)) => {
+                let t = self.parse_time(&text, true);
+                if let (Some(t), true) = (t, self.scheme.enforces_timestamp()) {
+                    self.window.check(t, now)?;
+                }
+                t
+            }
+            (None, None) => None,
+        };
         let body_id = take(paths.id).filter(|v| !v.is_empty());
         let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
             (Some(h), _) => (Arc::from(h), true),
             (None, Some(v)) => (v, true),
-            (None, None) => (self.digest_id("", auth.timestamp_text.unwrap_or_default(), body), false),
+            (None, None) => (self.digest_id(request, auth.timestamp_text.unwrap_or_default(), body, found), false),
         };
         let event_type = match &self.scheme.event_type {
             EventTypeSource::Header(h) => headers::single(headers, h)?.filter(|v| !v.is_empty()).map(Arc::from),
             EventTypeSource::BodyFields(_) => paths.event.iter().find_map(|&i| take(Some(i))),
             EventTypeSource::None => None,
         };
-        let timestamp = auth.timestamp.or_else(|| take(paths.timestamp).and_then(|t| parse_any_time(&t)));
         Ok(Verified {
             delivery_id,
             id_from_provider,
@@ -227,20 +310,31 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<usize, VerifyError> {
-        self.check(headers, body, now).map(|a| a.secret_index)
+        let early = self.body_paths.early.then(|| probe(body, &self.body_paths.paths));
+        self.check(RequestLine::post(), headers, body, early.as_ref(), now).map(|a| a.secret_index)
     }
 
     /// Signature, id and timestamp headers, replay window: in the order a request is refused.
     fn check<'a, H: Headers + ?Sized>(
         &'a self,
+        request: RequestLine<'_>,
         headers: &'a H,
         body: &[u8],
+        found: Option<&'a [Found; MAX_PATHS]>,
         now: SystemTime,
     ) -> Result<Authenticated<'a>, VerifyError> {
-        let name = self.scheme.signature_header();
-        let value = match headers::single(headers, name)? {
-            Some(v) if !v.is_empty() => v,
-            _ => return Err(VerifyError::new(VerifyErrorKind::MissingSignature).header(name)),
+        let field = |i: Option<usize>| i.and_then(|i| found?[i].as_deref());
+        let (name, value) = match &self.scheme.signature_field {
+            Some(path) => ("body", field(self.body_paths.signature).filter(|v| !v.is_empty()).ok_or_else(|| {
+                VerifyError::new(VerifyErrorKind::MissingSignature).detail(format!("no `{path}` field in the body"))
+            })?),
+            None => {
+                let name = self.scheme.signature_header();
+                match headers::single(headers, name)? {
+                    Some(v) if !v.is_empty() => (name, v),
+                    _ => return Err(VerifyError::new(VerifyErrorKind::MissingSignature).header(name)),
+                }
+            }
         };
         let header = SignatureHeader::parse(&self.scheme, name, value)?;
         let header_id = self.header_id(headers)?;
@@ -249,8 +343,20 @@ impl Verifier {
             self.window.check(ts, now)?;
         }
         let signatures = header.decode()?;
-        let signed = (header_id.unwrap_or_default(), timestamp_text.unwrap_or_default(), body);
-        let secret_index = self.matching_secret(&signatures, signed, now).ok_or_else(|| {
+        if self.scheme.signs_url() && request.url.is_none() {
+            return Err(VerifyError::new(VerifyErrorKind::MissingHeader)
+                .header("host")
+                .detail("the scheme signs the request URL, which is unknown: configure public_url or trust_forwarded"));
+        }
+        let fields: Vec<&str> = self.body_paths.content.iter().map(|&i| field(Some(i)).unwrap_or_default()).collect();
+        let content = Content {
+            id: header_id.unwrap_or_default(),
+            timestamp: timestamp_text.unwrap_or_default(),
+            body,
+            request,
+            fields: &fields,
+        };
+        let secret_index = self.matching_secret(&signatures, content, now).ok_or_else(|| {
             VerifyError::new(VerifyErrorKind::SignatureMismatch)
                 .header(name)
                 .detail(format!("none of {} signature(s) matched an active secret", header.len()))
@@ -258,14 +364,20 @@ impl Verifier {
         Ok(Authenticated { secret_index, header_id, timestamp, timestamp_text })
     }
 
-    /// The delivery id header, for schemes that have one: required, at most [`MAX_ID_LEN`] bytes.
+    /// The delivery id header, for schemes that have one: required (unless optional), at most
+    /// [`MAX_ID_LEN`] bytes.
     fn header_id<'a, H: Headers + ?Sized>(&self, headers: &'a H) -> Result<Option<&'a str>, VerifyError> {
-        let IdSource::Header(h) = &self.scheme.id else { return Ok(None) };
+        let (h, required) = match &self.scheme.id {
+            IdSource::Header(h) => (h, true),
+            IdSource::OptionalHeader(h) => (h, false),
+            _ => return Ok(None),
+        };
         match headers::single(headers, h)? {
             Some(v) if v.len() > MAX_ID_LEN => Err(VerifyError::new(VerifyErrorKind::MalformedHeader)
                 .header(h)
                 .detail(format!("delivery id longer than {MAX_ID_LEN} bytes"))),
             Some(v) if !v.is_empty() => Ok(Some(v)),
+            _ if !required => Ok(None),
             _ => Err(VerifyError::new(VerifyErrorKind::MissingHeader).header(h)),
         }
     }
@@ -286,63 +398,109 @@ impl Verifier {
             }
             TimestampSource::None | TimestampSource::BodyField(_) => return Ok((None, None)),
         };
-        let seconds = parse_unix(text).ok_or_else(|| {
-            VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail("timestamp is not Unix seconds")
+        let seconds = self.parse_time(text, false).ok_or_else(|| {
+            VerifyError::new(VerifyErrorKind::MalformedHeader).header(name).detail(match self.scheme.timestamp_format {
+                TimestampFormat::UnixSeconds => "timestamp is not Unix seconds",
+                TimestampFormat::UnixMillis => "timestamp is not Unix milliseconds",
+                TimestampFormat::Rfc3339 => "timestamp is not RFC 3339",
+            })
         })?;
         Ok((Some(text), Some(seconds)))
     }
 
-    /// The index of the first active secret that made one of `signatures` over the signed
-    /// content (id, timestamp text, body).
-    fn matching_secret(&self, signatures: &Signatures, signed: (&str, &str, &[u8]), now: SystemTime) -> Option<usize> {
-        let (id, ts, body) = signed;
+    /// A timestamp in the scheme's format, in Unix seconds. Body fields in seconds may also be
+    /// RFC 3339 text.
+    fn parse_time(&self, text: &str, in_body: bool) -> Option<i64> {
+        match self.scheme.timestamp_format {
+            TimestampFormat::UnixSeconds if in_body => parse_any_time(text),
+            TimestampFormat::UnixSeconds => parse_unix(text),
+            TimestampFormat::UnixMillis => parse_millis(text),
+            TimestampFormat::Rfc3339 => parse_rfc3339(text),
+        }
+    }
+
+    /// The index of the first active secret that made one of `signatures` over `content`.
+    fn matching_secret(&self, signatures: &Signatures<'_>, content: Content<'_>, now: SystemTime) -> Option<usize> {
+        // Public-key schemes need the content in one piece: built once, for the first key.
+        let message: std::cell::OnceCell<Vec<u8>> = std::cell::OnceCell::new();
+        let message = || {
+            message.get_or_init(|| {
+                let mut m = Vec::with_capacity(content.body.len() + 64);
+                self.feed(content, |b| m.extend_from_slice(b));
+                m
+            })
+            .as_slice()
+        };
         self.secrets.iter().enumerate().filter(|(_, s)| s.is_active(now)).find_map(|(index, secret)| {
-            let ok = if let Some(state) = secret.hmac_state() {
-                let mut mac = state.clone();
-                self.feed(id, ts, body, |b| mac.update(b));
-                signatures.has_hmac(&mac.finalize().into_bytes())
+            let ok = if let Some(tag) = secret.hmac_tag(|sink| self.feed(content, sink)) {
+                signatures.has_hmac(tag.as_bytes())
             } else if let Some(key) = secret.ed25519_public() {
-                signatures.has_ed25519(&key, || {
-                    let mut message = Vec::with_capacity(id.len() + ts.len() + body.len() + 8);
-                    self.feed(id, ts, body, |b| message.extend_from_slice(b));
-                    message
-                })
+                signatures.has_ed25519(&key, message)
+            } else if let Some(key) = secret.p256_public() {
+                signatures.has_p256(&key, message)
             } else {
-                false
+                signatures.has_token(secret)
             };
             ok.then_some(index)
         })
+    }
+
+    /// The HMAC of `data` with the secret at `index`, for handshakes that answer with one.
+    pub(crate) fn sign_with_secret(&self, index: usize, data: &[u8]) -> Option<Vec<u8>> {
+        let secret = self.secrets.iter().nth(index)?;
+        secret.hmac_tag(|sink| sink(data)).map(|t| t.as_bytes().to_vec())
+    }
+
+    /// The HMAC of `data` with the first secret active at `now`.
+    pub(crate) fn sign_with_active_secret(&self, data: &[u8], now: SystemTime) -> Option<Vec<u8>> {
+        let index = self.secrets.iter().position(|s| s.is_active(now))?;
+        self.sign_with_secret(index, data)
     }
 
     /// The delivery id a request claims, unverified, for the log line of a refusal: the id
     /// header's first value (at most [`MAX_ID_LEN`] bytes, lossily as text), or `None` when the
     /// scheme takes its id from elsewhere or the header is absent.
     pub(crate) fn claimed_id<H: Headers + ?Sized>(&self, headers: &H) -> Option<String> {
-        let IdSource::Header(name) = &self.scheme.id else { return None };
+        let (IdSource::Header(name) | IdSource::OptionalHeader(name)) = &self.scheme.id else { return None };
         let v = headers::first(headers, name)?;
         Some(String::from_utf8_lossy(&v[..v.len().min(MAX_ID_LEN)]).into_owned())
     }
 
     /// Feeds the signed content, piece by piece, to `sink` (no concatenation).
-    pub(crate) fn feed(&self, id: &str, ts: &str, body: &[u8], sink: impl FnMut(&[u8])) {
-        feed(&self.scheme, id, ts, body, sink)
+    pub(crate) fn feed(&self, content: Content<'_>, sink: impl FnMut(&[u8])) {
+        feed(&self.scheme, content, sink)
     }
 
     /// `sha256:<64 hex digits>` of the signed content.
-    fn digest_id(&self, id: &str, ts: &str, body: &[u8]) -> Arc<str> {
+    fn digest_id(&self, request: RequestLine<'_>, ts: &str, body: &[u8], found: &[Found; MAX_PATHS]) -> Arc<str> {
+        let fields: Vec<&str> =
+            self.body_paths.content.iter().map(|&i| found[i].as_deref().unwrap_or_default()).collect();
+        let content = Content { id: "", timestamp: ts, body, request, fields: &fields };
         let mut h = Sha256::new();
-        self.feed(id, ts, body, |b| h.update(b));
+        self.feed(content, |b| h.update(b));
         format!("sha256:{}", hex::encode(h.finalize())).into()
     }
 }
 
 /// Feeds `scheme`'s signed content to `sink`, part by part.
-pub(crate) fn feed(scheme: &Scheme, id: &str, ts: &str, body: &[u8], mut sink: impl FnMut(&[u8])) {
+pub(crate) fn feed(scheme: &Scheme, content: Content<'_>, mut sink: impl FnMut(&[u8])) {
+    let mut fields = content.fields.iter();
     for part in scheme.content.parts() {
         match part {
-            ContentPart::Id => sink(id.as_bytes()),
-            ContentPart::Timestamp => sink(ts.as_bytes()),
-            ContentPart::Body => sink(body),
+            ContentPart::Id => sink(content.id.as_bytes()),
+            ContentPart::Timestamp => sink(content.timestamp.as_bytes()),
+            ContentPart::Body => sink(content.body),
+            ContentPart::Method => sink(content.request.method.as_bytes()),
+            ContentPart::Url => sink(content.request.url.unwrap_or_default().as_bytes()),
+            ContentPart::FormParams => {
+                let mut params: Vec<_> = form_urlencoded::parse(content.body).collect();
+                params.sort();
+                for (name, value) in params {
+                    sink(name.as_bytes());
+                    sink(value.as_bytes());
+                }
+            }
+            ContentPart::Field(_) => sink(fields.next().copied().unwrap_or_default().as_bytes()),
             ContentPart::Literal(l) => sink(l.as_bytes()),
         }
     }

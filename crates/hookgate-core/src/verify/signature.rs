@@ -5,22 +5,26 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{VerifyError, VerifyErrorKind};
-use crate::scheme::{Encoding, Scheme, SignatureSyntax};
-use crate::secret::BASE64_LENIENT;
+use crate::scheme::{Algorithm, Encoding, Scheme, SignatureSyntax};
+use crate::secret::{BASE64_LENIENT, Secret};
 
 /// More signatures than this in one header is refused (400): a rotation needs two or three.
 pub const MAX_SIGNATURES: usize = 8;
 
-/// The length of an HMAC-SHA256 tag.
-const HMAC_LEN: usize = 32;
+/// The longest signature decoded: a DER ECDSA P-256 signature (an Ed25519 one is 64 bytes, an
+/// HMAC-SHA512 tag too).
+const MAX_LEN: usize = 72;
 
-/// The longest signature decoded (an Ed25519 signature).
-const MAX_LEN: usize = 64;
+/// The longest shared token accepted.
+const MAX_TOKEN_LEN: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Alg {
-    Hmac,
+    /// An HMAC tag of this many bytes.
+    Hmac(usize),
     Ed25519,
+    P256,
+    Token,
 }
 
 /// One signature as written in the header, not yet decoded.
@@ -41,10 +45,13 @@ pub(crate) struct SignatureHeader<'h> {
 }
 
 /// The header's signatures, decoded.
-#[derive(Debug)]
-pub(crate) struct Signatures {
-    hmac: Vec<[u8; HMAC_LEN]>,
+#[derive(Debug, Default)]
+pub(crate) struct Signatures<'h> {
+    /// HMAC tags, zero-padded to 64 bytes, with their length.
+    hmac: Vec<([u8; 64], usize)>,
     ed25519: Vec<Signature>,
+    p256: Vec<p256::ecdsa::Signature>,
+    tokens: Vec<&'h str>,
 }
 
 impl<'h> SignatureHeader<'h> {
@@ -52,6 +59,12 @@ impl<'h> SignatureHeader<'h> {
     /// Entries of other versions or keys are ignored, so nobody can downgrade.
     pub(crate) fn parse(scheme: &Scheme, name: &'h str, value: &'h str) -> Result<Self, VerifyError> {
         let mut header = SignatureHeader { name, written: Vec::new(), timestamp: None };
+        let alg = match scheme.algorithm {
+            Algorithm::Ed25519 => Alg::Ed25519,
+            Algorithm::EcdsaP256 => Alg::P256,
+            Algorithm::Token => Alg::Token,
+            a => Alg::Hmac(a.tag_len().expect("HMAC algorithms have a tag length")),
+        };
         match &scheme.syntax {
             SignatureSyntax::Single { prefix, prefix_required } => {
                 let text = match value.strip_prefix(&**prefix) {
@@ -59,13 +72,12 @@ impl<'h> SignatureHeader<'h> {
                     None if !*prefix_required => value,
                     None => return Err(malformed(name, "signature lacks its prefix")),
                 };
-                header.push(Alg::Hmac, scheme.encoding, text)?;
+                header.push(alg, scheme.encoding, text)?;
             }
-            SignatureSyntax::Params { timestamp_key, signature_key } => {
-                for item in value.split(',') {
-                    let (key, v) =
-                        item.trim().split_once('=').ok_or_else(|| malformed(name, "list entry is not `key=value`"))?;
-                    if key == timestamp_key {
+            SignatureSyntax::Params { timestamp_key, signature_key, separator } => {
+                for item in value.split(*separator).map(str::trim).filter(|i| !i.is_empty()) {
+                    let (key, v) = item.split_once('=').ok_or_else(|| malformed(name, "list entry is not `key=value`"))?;
+                    if Some(key) == timestamp_key.as_deref() {
                         if header.timestamp.is_some_and(|t| t != v) {
                             return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader)
                                 .header(name)
@@ -73,10 +85,10 @@ impl<'h> SignatureHeader<'h> {
                         }
                         header.timestamp = Some(v);
                     } else if key == signature_key {
-                        header.push(Alg::Hmac, scheme.encoding, v)?;
+                        header.push(alg, scheme.encoding, v)?;
                     }
                 }
-                if header.timestamp.is_none() {
+                if timestamp_key.is_some() && header.timestamp.is_none() {
                     return Err(malformed(name, "no timestamp entry"));
                 }
             }
@@ -85,7 +97,7 @@ impl<'h> SignatureHeader<'h> {
                     let (version, v) =
                         item.split_once(',').ok_or_else(|| malformed(name, "entry is not `version,signature`"))?;
                     match version {
-                        "v1" => header.push(Alg::Hmac, Encoding::Base64, v)?,
+                        "v1" => header.push(Alg::Hmac(32), Encoding::Base64, v)?,
                         "v1a" => header.push(Alg::Ed25519, Encoding::Base64, v)?,
                         _ => {}
                     }
@@ -114,67 +126,99 @@ impl<'h> SignatureHeader<'h> {
     }
 
     /// Decodes every signature; one that is not of its encoding or length is refused (400).
-    pub(crate) fn decode(&self) -> Result<Signatures, VerifyError> {
-        let mut out = Signatures { hmac: Vec::new(), ed25519: Vec::new() };
+    pub(crate) fn decode(&self) -> Result<Signatures<'h>, VerifyError> {
+        let mut out = Signatures::default();
         for w in &self.written {
-            let bad = || malformed_signature(self.name, w.encoding);
+            let bad = || malformed(self.name, "signature is not of its encoding and length");
             match w.alg {
-                Alg::Hmac => out.hmac.push(decode(w, [0; HMAC_LEN]).ok_or_else(bad)?),
-                Alg::Ed25519 => out.ed25519.push(Signature::from_bytes(&decode(w, [0; MAX_LEN]).ok_or_else(bad)?)),
+                Alg::Hmac(len) => out.hmac.push((decode(w, len).ok_or_else(bad)?, len)),
+                Alg::Ed25519 => {
+                    let bytes = decode(w, 64).ok_or_else(bad)?;
+                    out.ed25519.push(Signature::from_slice(&bytes[..64]).map_err(|_| bad())?);
+                }
+                Alg::P256 => {
+                    let (bytes, len) = decode_der(w).ok_or_else(bad)?;
+                    out.p256.push(p256::ecdsa::Signature::from_der(&bytes[..len]).map_err(|_| bad())?);
+                }
+                Alg::Token if w.text.len() <= MAX_TOKEN_LEN => out.tokens.push(w.text),
+                Alg::Token => return Err(malformed(self.name, "token is too long")),
             }
         }
         Ok(out)
     }
 }
 
-/// Decodes `w` into exactly `N` bytes, or `None` when it is not of its encoding or length.
-fn decode<const N: usize>(w: &Written<'_>, mut out: [u8; N]) -> Option<[u8; N]> {
+/// Decodes `w` into exactly `len` bytes (at the front of the buffer), or `None` when it is not of
+/// its encoding or length.
+fn decode(w: &Written<'_>, len: usize) -> Option<[u8; 64]> {
+    let mut out = [0u8; 64];
     match w.encoding {
-        Encoding::Hex => hex::decode_to_slice(w.text, &mut out).ok()?,
+        Encoding::Hex => hex::decode_to_slice(w.text, &mut out[..len]).ok()?,
         Encoding::Base64 => {
-            // Padding is optional: the text of N bytes is N.div_ceil(3) * 4 characters at most,
-            // and the decoder needs room for a whole last group.
-            if w.text.len() > N.div_ceil(3) * 4 {
+            let (buf, n) = decode_base64(w.text, len)?;
+            if n != len {
                 return None;
             }
-            let mut buf = [0u8; MAX_LEN + 3];
-            let n = BASE64_LENIENT.decode_slice(w.text, &mut buf).ok()?;
-            out = buf[..n].try_into().ok()?;
+            out[..len].copy_from_slice(&buf[..len]);
         }
     }
     Some(out)
 }
 
-impl Signatures {
+/// Decodes a base64 DER signature of at most [`MAX_LEN`] bytes.
+fn decode_der(w: &Written<'_>) -> Option<([u8; MAX_LEN + 3], usize)> {
+    match w.encoding {
+        Encoding::Base64 => decode_base64(w.text, MAX_LEN),
+        Encoding::Hex => None,
+    }
+}
+
+/// Base64 of at most `max` bytes. Padding is optional: the text of `max` bytes is
+/// `max.div_ceil(3) * 4` characters at most, and the decoder needs room for a whole last group.
+fn decode_base64(text: &str, max: usize) -> Option<([u8; MAX_LEN + 3], usize)> {
+    if text.len() > max.div_ceil(3) * 4 {
+        return None;
+    }
+    let mut buf = [0u8; MAX_LEN + 3];
+    let n = BASE64_LENIENT.decode_slice(text, &mut buf).ok()?;
+    Some((buf, n))
+}
+
+impl Signatures<'_> {
     /// Whether `tag` is one of the HMAC signatures; every one is compared in constant time.
     pub(crate) fn has_hmac(&self, tag: &[u8]) -> bool {
-        let matched = self.hmac.iter().fold(Choice::from(0), |acc, s| acc | s[..].ct_eq(tag));
+        let matched = self.hmac.iter().fold(Choice::from(0), |acc, (s, len)| acc | s[..*len].ct_eq(tag));
         bool::from(matched)
     }
 
-    /// Whether `key` made one of the Ed25519 signatures over the message `signed` builds (built
+    /// Whether `key` made one of the Ed25519 signatures over the message `signed` gives (built
     /// only when there is a signature to check).
-    pub(crate) fn has_ed25519(&self, key: &VerifyingKey, signed: impl FnOnce() -> Vec<u8>) -> bool {
+    pub(crate) fn has_ed25519<'m>(&self, key: &VerifyingKey, signed: impl FnOnce() -> &'m [u8]) -> bool {
         if self.ed25519.is_empty() {
             return false;
         }
         let message = signed();
-        self.ed25519.iter().any(|s| key.verify_strict(&message, s).is_ok())
+        self.ed25519.iter().any(|s| key.verify_strict(message, s).is_ok())
+    }
+
+    /// Whether `key` made one of the ECDSA P-256 signatures (SHA-256) over the message.
+    pub(crate) fn has_p256<'m>(&self, key: &p256::ecdsa::VerifyingKey, signed: impl FnOnce() -> &'m [u8]) -> bool {
+        use p256::ecdsa::signature::Verifier as _;
+        if self.p256.is_empty() {
+            return false;
+        }
+        let message = signed();
+        self.p256.iter().any(|s| key.verify(message, s).is_ok())
+    }
+
+    /// Whether one of the presented tokens is `secret` (a shared token), in constant time.
+    pub(crate) fn has_token(&self, secret: &Secret) -> bool {
+        self.tokens.iter().fold(false, |acc, t| acc | secret.token_matches(t.as_bytes()))
     }
 }
 
 fn malformed(header: &str, why: &'static str) -> VerifyError {
     VerifyError::new(VerifyErrorKind::MalformedHeader).header(header).detail(why)
-}
-
-fn malformed_signature(header: &str, encoding: Encoding) -> VerifyError {
-    malformed(
-        header,
-        match encoding {
-            Encoding::Hex => "signature is not 64 hex digits",
-            Encoding::Base64 => "signature is not base64 of the right length",
-        },
-    )
 }
 
 #[cfg(test)]
@@ -216,7 +260,9 @@ mod tests {
 
     #[test]
     fn compares_every_byte() {
-        let sigs = Signatures { hmac: vec![[7; 32]], ed25519: Vec::new() };
+        let mut padded = [0; 64];
+        padded[..32].copy_from_slice(&[7; 32]);
+        let sigs = Signatures { hmac: vec![(padded, 32)], ..Default::default() };
         assert!(sigs.has_hmac(&[7; 32]));
         for i in 0..32 {
             let mut tag = [7u8; 32];
