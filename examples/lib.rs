@@ -13,7 +13,8 @@ pub fn curl_command(
 ) -> String {
     let scheme = preset.scheme();
     let s = hookgate_core::Secret::for_scheme(&scheme, secret).expect("valid secret");
-    let opts = hookgate_core::SignOptions { id: Some(id), event_type: Some(event), timestamp: None, ..Default::default() };
+    let opts =
+        hookgate_core::SignOptions { id: Some(id), event_type: Some(event), timestamp: None, ..Default::default() };
     let headers = scheme.sign(&s, body.as_bytes(), &opts).expect("signable");
     let mut cmd = format!("curl -i {url} -H 'Content-Type: application/json'");
     for (k, v) in headers {

@@ -10,14 +10,23 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hookgate_core::{
-    BoxedStore, Claim, Endpoint, IdempotencyKey, IdempotencyStore, MemoryStore, Preset, TestRequest, Verifier,
+    Algorithm, BoxedStore, Claim, Endpoint, Handshake, IdempotencyKey, IdempotencyStore, MemoryStore, Preset,
+    RequestLine, TestRequest, Verifier, example_secret, example_wrong_secret,
 };
 
 const LIMIT: usize = 16 * 1024;
 
+/// Where the endpoint is, as the provider calls it (presets that sign the URL sign this).
+const URL: &str = "http://localhost/hooks";
+
+/// The endpoints' verify token, for Meta's GET subscription check.
+const VERIFY_TOKEN: &str = "contract-verify-token";
+
 #[derive(Clone, Debug)]
 struct Req {
     method: &'static str,
+    /// The request target: path and query.
+    uri: String,
     headers: Vec<(String, String)>,
     body: Bytes,
 }
@@ -51,10 +60,14 @@ enum Store {
 }
 
 fn secret(p: Preset) -> &'static str {
-    match p {
-        Preset::StandardWebhooks | Preset::Svix => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-        _ => "contract-table-secret",
-    }
+    example_secret(p)
+}
+
+/// Whether the preset's signature covers the body (not GitLab's shared token, not Mailgun's
+/// signed token and timestamp).
+fn covers_body(p: Preset) -> bool {
+    let s = p.scheme();
+    s.algorithm() != Algorithm::Token && s.signature_field().is_none()
 }
 
 fn now() -> i64 {
@@ -62,11 +75,15 @@ fn now() -> i64 {
 }
 
 fn req(t: TestRequest) -> Req {
-    Req { method: "POST", headers: t.headers().to_vec(), body: t.bytes().clone() }
+    Req { method: "POST", uri: t.target().to_owned(), headers: t.headers().to_vec(), body: t.bytes().clone() }
 }
 
 fn signed(p: Preset, id: &str, ts: i64) -> Req {
-    req(TestRequest::delivery(p, secret(p), id).timestamp(ts))
+    req(TestRequest::delivery(p, secret(p), id).url(URL).timestamp(ts))
+}
+
+fn get(uri: &str) -> Req {
+    Req { method: "GET", uri: uri.to_owned(), headers: vec![], body: Bytes::new() }
 }
 
 fn set(r: Req, name: &str, value: &str) -> Req {
@@ -97,17 +114,22 @@ fn cases(p: Preset) -> Vec<Case> {
     let t = now();
     let sig = p.scheme().signature_header().to_owned();
     let valid = |id: &str| signed(p, id, t);
-    let wrong_secret = {
-        let other = match p {
-            Preset::StandardWebhooks | Preset::Svix => "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo",
-            _ => "another-secret",
-        };
-        req(TestRequest::delivery(p, other, "a").timestamp(t))
-    };
+    let wrong_secret = req(TestRequest::delivery(p, example_wrong_secret(p), "a").url(URL).timestamp(t));
     let tampered = {
         let mut r = valid("a");
         r.body = Bytes::from(String::from_utf8_lossy(&r.body).replace("\"e\"", "\"E\""));
         r
+    };
+    // Mailgun's signature is a body field: "missing" is a body without it.
+    let unsigned = match p.scheme().signature_field() {
+        Some(_) => {
+            let mut r = valid("a");
+            let mut body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            body["signature"].as_object_mut().unwrap().remove("signature");
+            r.body = Bytes::from(body.to_string());
+            r
+        }
+        None => without(valid("a"), &sig),
     };
     let too_large = {
         let mut r = valid("a");
@@ -124,15 +146,14 @@ fn cases(p: Preset) -> Vec<Case> {
             channel: 8,
             store: Store::Fresh,
         },
-        Case::one("tampered body", tampered, (401, None)),
-        Case::one("missing signature", without(valid("a"), &sig), (401, None)),
-        Case::one("malformed signature", set(valid("a"), &sig, "%%%"), (400, None)),
+        match covers_body(p) {
+            true => Case::one("tampered body", tampered, (401, None)),
+            // What the signature does not cover can change: the preset's documented weakness.
+            false => Case { work: 1, ..Case::one("tampered body", tampered, (202, None)) },
+        },
+        Case::one("missing signature", unsigned, (401, None)),
         Case::one("body over the limit", too_large, (413, None)),
-        Case::one(
-            "wrong method",
-            Req { method: "GET", headers: vec![], body: Bytes::new() },
-            (405, Some(("allow", "POST"))),
-        ),
+        Case::one("wrong method", get("/hooks"), (405, Some(("allow", "POST")))),
         Case {
             name: "hand-off full, then the retry",
             requests: vec![valid("a"), valid("b")],
@@ -142,10 +163,16 @@ fn cases(p: Preset) -> Vec<Case> {
             store: Store::Fresh,
         },
         Case::one("wrong secret", wrong_secret, (401, None)),
-        Case::one("signature header of absurd length", set(valid("a"), &sig, &"a".repeat(5000)), (400, None)),
         Case::one("in flight", valid("a"), (409, Some(("retry-after", "*")))).on(Store::InFlight),
         Case::one("store unreachable", valid("a"), (503, Some(("retry-after", "*")))).on(Store::Down),
     ];
+    if !sig.is_empty() {
+        // Any text is a well-formed shared token, just not the right one.
+        let status = if p.scheme().algorithm() == Algorithm::Token { 401 } else { 400 };
+        v.push(Case::one("malformed signature", set(valid("a"), &sig, "%%%"), (status, None)));
+        v.push(Case::one("signature header of absurd length", set(valid("a"), &sig, &"a".repeat(5000)), (400, None)));
+    }
+    v.extend(handshake_cases(p, t));
     if let hookgate_core::TimestampSource::Header(h) = p.scheme().timestamp_source() {
         v.push(Case::one("malformed timestamp header", set(valid("a"), h, "soon"), (400, None)));
     }
@@ -159,6 +186,75 @@ fn cases(p: Preset) -> Vec<Case> {
     v
 }
 
+/// The handshake rows: answered by hookgate with `Hookgate-Handshake: true`, nothing handed off
+/// and no handler run; a signed handshake that fails verification is refused like a delivery.
+fn handshake_cases(p: Preset, t: i64) -> Vec<Case> {
+    let answered = Some(("hookgate-handshake", "true"));
+    let signed_body = |body: &str| TestRequest::signed(p, secret(p), body.to_owned()).url(URL).timestamp(t).id("hs-1");
+    let tampered = |r: TestRequest| {
+        let mut r = req(r);
+        r.body = Bytes::from(String::from_utf8_lossy(&r.body).replace("abc", "abd"));
+        r
+    };
+    match p.scheme().handshake() {
+        Some(Handshake::SlackUrlVerification) => {
+            let r = signed_body(r#"{"type":"url_verification","token":"t","challenge":"abc"}"#);
+            vec![
+                Case::one("handshake", req(r.clone()), (200, answered)),
+                Case::one("handshake, tampered", tampered(r), (401, None)),
+            ]
+        }
+        Some(Handshake::ZoomUrlValidation) => {
+            let r = signed_body(r#"{"event":"endpoint.url_validation","payload":{"plainToken":"abc"},"event_ts":1}"#);
+            vec![
+                Case::one("handshake", req(r.clone()), (200, answered)),
+                Case::one("handshake, tampered", tampered(r), (401, None)),
+            ]
+        }
+        Some(Handshake::TwitchCallbackVerification) => {
+            let r = signed_body(r#"{"challenge":"abc","subscription":{"type":"channel.follow"}}"#)
+                .header("Twitch-Eventsub-Message-Type", "webhook_callback_verification");
+            vec![
+                Case::one("handshake", req(r.clone()), (200, answered)),
+                Case::one("handshake, tampered", tampered(r), (401, None)),
+            ]
+        }
+        Some(Handshake::DiscordPing) => {
+            let r = signed_body(r#"{"type":1,"id":"abc"}"#);
+            vec![
+                Case::one("handshake", req(r.clone()), (200, answered)),
+                Case::one("handshake, tampered", tampered(r), (401, None)),
+            ]
+        }
+        Some(Handshake::MetaSubscribe) => vec![
+            Case::one(
+                "handshake",
+                get(&format!("/hooks?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444")),
+                (200, answered),
+            ),
+            Case::one(
+                "handshake, wrong verify token",
+                get("/hooks?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444"),
+                (401, None),
+            ),
+        ],
+        Some(Handshake::DropboxChallenge) => vec![Case::one("handshake", get("/hooks?challenge=abc"), (200, answered))],
+        Some(Handshake::XCrc) => vec![
+            Case::one("handshake", get("/hooks?crc_token=OGQzYzJiMWE&nonce=MTc2"), (200, answered)),
+            Case::one("handshake, a token that is not base64", get("/hooks?crc_token=%7B%22a%22%7D"), (400, None)),
+        ],
+        Some(Handshake::WooCommercePing) => {
+            let ping =
+                Req { method: "POST", uri: "/hooks".into(), headers: vec![], body: Bytes::from("webhook_id=12") };
+            vec![Case::one("handshake", ping, (200, answered))]
+        }
+        Some(Handshake::IntercomHead) => {
+            vec![Case::one("handshake", Req { method: "HEAD", ..get("/hooks") }, (200, answered))]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The endpoint of a case, on the store it names.
 async fn endpoint(p: Preset, case: &Case) -> Endpoint<BoxedStore> {
     let verifier = || Verifier::for_preset(p, &[secret(p)]).unwrap();
@@ -168,7 +264,8 @@ async fn endpoint(p: Preset, case: &Case) -> Endpoint<BoxedStore> {
         Store::InFlight => {
             // Claimed under the key the endpoint will compute for the first request.
             let first = &case.requests[0];
-            let verified = verifier().verify(&first.headers, &first.body, SystemTime::now()).unwrap();
+            let line = RequestLine::post().url(URL);
+            let verified = verifier().verify_request(line, &first.headers, &first.body, SystemTime::now()).unwrap();
             let store = MemoryStore::new();
             let key = IdempotencyKey::new("/hooks", verified.delivery_id());
             // 30.5 s: `Retry-After` (whole seconds of what is left) is 30 for both adapters,
@@ -177,7 +274,13 @@ async fn endpoint(p: Preset, case: &Case) -> Endpoint<BoxedStore> {
             BoxedStore::new(store)
         }
     };
-    Endpoint::builder("/hooks", verifier()).store(store).max_body_bytes(LIMIT).build().unwrap()
+    Endpoint::builder("/hooks", verifier())
+        .store(store)
+        .max_body_bytes(LIMIT)
+        .public_url(URL)
+        .verify_token(VERIFY_TOKEN)
+        .build()
+        .unwrap()
 }
 
 async fn run_tower(p: Preset, case: &Case, quick_ack: bool) -> (Vec<Answer>, usize) {
@@ -203,13 +306,13 @@ async fn run_tower(p: Preset, case: &Case, quick_ack: bool) -> (Vec<Answer>, usi
     };
     let mut out = Vec::new();
     for req in &case.requests {
-        let mut b = axum::http::Request::builder().method(req.method).uri("/hooks");
+        let mut b = axum::http::Request::builder().method(req.method).uri(&req.uri);
         for (k, v) in &req.headers {
             b = b.header(k, v);
         }
         let res = app.clone().oneshot(b.body(Body::from(req.body.clone())).unwrap()).await.unwrap();
         let status = res.status().as_u16();
-        let header = ["hookgate-duplicate", "retry-after", "allow"]
+        let header = ["hookgate-duplicate", "retry-after", "allow", "hookgate-handshake"]
             .iter()
             .find_map(|h| res.headers().get(*h).map(|v| (h.to_string(), v.to_str().unwrap().to_owned())));
         let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
@@ -261,13 +364,13 @@ where
     use actix_web::test;
     let mut out = Vec::new();
     for req in &case.requests {
-        let mut b = test::TestRequest::default().method(req.method.parse().unwrap()).uri("/hooks");
+        let mut b = test::TestRequest::default().method(req.method.parse().unwrap()).uri(&req.uri);
         for (k, v) in &req.headers {
             b = b.insert_header((k.as_str(), v.as_str()));
         }
         let res = test::call_service(&app, b.set_payload(req.body.clone()).to_request()).await;
         let status = res.status().as_u16();
-        let header = ["hookgate-duplicate", "retry-after", "allow"]
+        let header = ["hookgate-duplicate", "retry-after", "allow", "hookgate-handshake"]
             .iter()
             .find_map(|h| res.headers().get(*h).map(|v| (h.to_string(), v.to_str().unwrap().to_owned())));
         let body = test::read_body(res).await;

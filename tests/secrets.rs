@@ -69,8 +69,7 @@ fn a_planted_secret_never_appears_in_logs_debug_or_errors() {
                     req.id(id).event_type("e").timestamp(support::unix_now()).headers().to_vec()
                 };
                 let good = sign_as(&s, "leak-check");
-                let wrong_secret =
-                    Secret::for_scheme(&preset.scheme(), "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo").unwrap();
+                let wrong_secret = Secret::for_scheme(&preset.scheme(), "whsec_d3JvbmctYnV0LWxvbmctZW5vdWdo").unwrap();
                 let forged = sign_as(&wrong_secret, "forged");
                 // The expected signature of the forged request must not be disclosed either.
                 let expected_for_forged = sign_as(&s, "forged");

@@ -43,12 +43,16 @@ impl RequestHead for Head {
     fn method(&self) -> &str {
         self.0.method().as_str()
     }
+    fn uri(&self) -> &str {
+        self.0.uri().path_and_query().map_or("/", |p| p.as_str())
+    }
     fn headers(&self) -> ActixHeaders<'_> {
         ActixHeaders(self.0.headers())
     }
 }
 
-/// The contract's response for an outcome: status, its one header, a short `text/plain` body.
+/// The contract's response for an outcome: status, its one header, a short `text/plain` body (or
+/// a provider handshake's answer).
 ///
 /// ```
 /// let res = hookgate_actix::outcome_response(&hookgate_actix::Outcome::MethodNotAllowed);
@@ -58,11 +62,13 @@ impl RequestHead for Head {
 pub fn outcome_response(outcome: &Outcome) -> HttpResponse {
     let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = HttpResponse::build(status);
-    res.insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"));
+    res.insert_header((header::CONTENT_TYPE, outcome.content_type()));
+    // An echoed handshake challenge must never be sniffed as HTML.
+    res.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     if let Some((name, value)) = outcome.header() {
         res.insert_header((name, value));
     }
-    res.body(outcome.body_text())
+    res.body(outcome.body())
 }
 
 /// Builds the response for a refusal; implemented for closures.
@@ -77,7 +83,7 @@ impl<F: Fn(&Outcome) -> HttpResponse + 'static> OnRejection for F {
     }
 }
 
-/// The response for `outcome`: successes (202, 200 duplicate) as they are, refusals through the
+/// The response for `outcome`: successes (202, 200 duplicate, handshakes) as they are, refusals through the
 /// rejection hook.
 fn respond(outcome: &Outcome, on_rejection: &Option<Rc<dyn OnRejection>>) -> HttpResponse {
     match on_rejection {

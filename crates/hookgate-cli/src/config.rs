@@ -7,7 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use hookgate_core::{Preset, Secrets};
+use hookgate_core::{
+    Algorithm, Encoding, EventTypeSource, FieldPath, IdSource, Preset, Scheme, SecretFormat, Secrets, SignatureSyntax,
+    TimestampFormat, TimestampSource,
+};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -53,13 +56,59 @@ struct EndpointConfig {
     max_body_bytes: Option<usize>,
     mode: Option<String>,
     sink: Option<SinkConfig>,
+    public_url: Option<String>,
+    trust_forwarded: Option<bool>,
+    verify_token: Option<String>,
+    scheme: Option<CustomScheme>,
+}
+
+/// `provider = "custom"`: a scheme described by its parts (docs/config.md).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomScheme {
+    name: Option<String>,
+    algorithm: Option<String>,
+    signature_header: Option<String>,
+    signature_field: Option<String>,
+    prefix: Option<String>,
+    list: Option<ListSyntax>,
+    #[serde(default)]
+    versioned: bool,
+    encoding: Option<String>,
+    signed_content: Option<String>,
+    secret_format: Option<String>,
+    timestamp_header: Option<String>,
+    timestamp_field: Option<String>,
+    timestamp_format: Option<String>,
+    enforce_timestamp: Option<bool>,
+    id_header: Option<String>,
+    #[serde(default)]
+    id_header_optional: bool,
+    id_field: Option<String>,
+    event_type_header: Option<String>,
+    event_type_fields: Option<Vec<String>>,
+}
+
+/// `list = { timestamp_key = "t", signature_key = "v1", separator = "," }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListSyntax {
+    timestamp_key: Option<String>,
+    signature_key: String,
+    separator: Option<char>,
 }
 
 /// One endpoint, ready to build.
 pub(crate) struct EndpointSpec {
     pub(crate) path: String,
-    pub(crate) preset: Preset,
+    pub(crate) scheme: Scheme,
     pub(crate) secrets: Secrets,
+    /// The URL the provider calls, for schemes that sign it.
+    pub(crate) public_url: Option<String>,
+    /// Rebuild the signed URL from `X-Forwarded-*` headers.
+    pub(crate) trust_forwarded: bool,
+    /// The verify token of a GET subscription handshake (Meta).
+    pub(crate) verify_token: Option<String>,
     pub(crate) tolerance: Duration,
     pub(crate) max_body_bytes: usize,
     /// Shadow mode: verify and record the verdict, but forward every request to the app as it
@@ -192,9 +241,14 @@ fn secret_text(raw: &str) -> anyhow::Result<String> {
     }
 }
 
+/// The scheme of the preset called `name`.
+pub(crate) fn preset_scheme(name: &str) -> anyhow::Result<Scheme> {
+    Ok(Preset::from_name(name).map_err(|e| anyhow!("provider: {e}"))?.scheme())
+}
+
 pub(crate) fn endpoint(
     path: &str,
-    provider: &str,
+    scheme: Scheme,
     secrets: &[String],
     tolerance_secs: u64,
     max_body_bytes: usize,
@@ -205,7 +259,6 @@ pub(crate) fn endpoint(
     if ["/healthz", "/readyz", "/metrics"].contains(&path) {
         bail!("path `{path}` is hookgate's own (health, readiness and metrics)");
     }
-    let preset = Preset::from_name(provider).map_err(|e| anyhow!("provider: {e}"))?;
     if secrets.is_empty() {
         bail!("secrets: at least one secret is required");
     }
@@ -220,19 +273,123 @@ pub(crate) fn endpoint(
             Ok(t)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let secrets = Secrets::for_scheme(&preset.scheme(), &texts).map_err(|e| anyhow!("secrets: {e}"))?;
+    let secrets = Secrets::for_scheme(&scheme, &texts).map_err(|e| anyhow!("secrets: {e}"))?;
     if max_body_bytes == 0 {
         bail!("max_body_bytes must be greater than 0");
     }
     Ok(EndpointSpec {
         path: path.to_owned(),
-        preset,
+        scheme,
         secrets,
+        public_url: None,
+        trust_forwarded: false,
+        verify_token: None,
         tolerance: Duration::from_secs(tolerance_secs),
         max_body_bytes,
         shadow: false,
         sink: SinkSpec::Stdout,
     })
+}
+
+/// An endpoint whose scheme signs the URL knows how to find it.
+fn signed_url(e: &EndpointSpec) -> anyhow::Result<()> {
+    if let Some(url) = &e.public_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("`{url}` is not an http:// or https:// URL");
+        }
+    } else if e.scheme.signs_url() && !e.trust_forwarded {
+        bail!(
+            "provider `{}` signs the request URL: set public_url (the URL the provider calls), or trust_forwarded = true behind a proxy that sets X-Forwarded-Proto/-Host",
+            e.scheme.name()
+        );
+    }
+    Ok(())
+}
+
+/// A `custom` scheme from its `[endpoints.scheme]` table; errors name the key.
+fn custom_scheme(c: CustomScheme) -> anyhow::Result<Scheme> {
+    let field =
+        |key: &str, v: &str| FieldPath::parse(v).ok_or_else(|| anyhow!("{key}: `{v}` is not a field path like a.b"));
+    let mut b = Scheme::builder(c.name.unwrap_or_else(|| "custom".into()));
+    if let Some(a) = c.algorithm {
+        b = b.algorithm(Algorithm::from_name(&a).ok_or_else(|| {
+            anyhow!("algorithm: unknown `{a}` (use hmac-sha1, hmac-sha256, hmac-sha512, ed25519, ecdsa-p256 or token)")
+        })?);
+    }
+    match (c.signature_header, c.signature_field) {
+        (Some(h), None) => b = b.signature_header(h),
+        (None, Some(f)) => b = b.signature_field(field("signature_field", &f)?),
+        _ => bail!("exactly one of signature_header and signature_field is required"),
+    }
+    b = b.syntax(match (c.prefix, c.list, c.versioned) {
+        (prefix, None, false) => {
+            SignatureSyntax::Single { prefix: prefix.unwrap_or_default().into(), prefix_required: true }
+        }
+        (None, Some(l), false) => SignatureSyntax::Params {
+            timestamp_key: l.timestamp_key.map(Into::into),
+            signature_key: l.signature_key.into(),
+            separator: l.separator.unwrap_or(','),
+        },
+        (None, None, true) => SignatureSyntax::VersionedList,
+        _ => bail!("prefix, list and versioned are alternatives: give one"),
+    });
+    if let Some(e) = c.encoding {
+        b = b.encoding(match e.as_str() {
+            "hex" => Encoding::Hex,
+            "base64" => Encoding::Base64,
+            other => bail!("encoding: unknown `{other}` (use hex or base64)"),
+        });
+    }
+    if let Some(t) = c.signed_content {
+        b = b.signed_content_template(&t).map_err(|e| anyhow!("signed_content: {e}"))?;
+    }
+    if let Some(f) = c.secret_format {
+        b = b.secret_format(match f.as_str() {
+            "raw" => SecretFormat::Raw,
+            "base64" => SecretFormat::Base64,
+            "hex" => SecretFormat::Hex,
+            "standard-webhooks" => SecretFormat::StandardWebhooks,
+            other => bail!("secret_format: unknown `{other}` (use raw, base64, hex or standard-webhooks)"),
+        });
+    }
+    let list_timestamp = matches!(
+        b.clone().build().map(|s| s.syntax().clone()),
+        Ok(SignatureSyntax::Params { timestamp_key: Some(_), .. })
+    );
+    b = b.timestamp(match (c.timestamp_header, c.timestamp_field) {
+        (Some(h), None) => TimestampSource::Header(h.into()),
+        (None, Some(f)) => TimestampSource::BodyField(field("timestamp_field", &f)?),
+        (None, None) if list_timestamp => TimestampSource::SignatureParam,
+        (None, None) => TimestampSource::None,
+        _ => bail!("timestamp_header and timestamp_field are alternatives: give one"),
+    });
+    if let Some(f) = c.timestamp_format {
+        b = b.timestamp_format(match f.as_str() {
+            "unix" => TimestampFormat::UnixSeconds,
+            "unix-ms" => TimestampFormat::UnixMillis,
+            "rfc3339" => TimestampFormat::Rfc3339,
+            other => bail!("timestamp_format: unknown `{other}` (use unix, unix-ms or rfc3339)"),
+        });
+    }
+    if let Some(e) = c.enforce_timestamp {
+        b = b.enforce_timestamp(e);
+    }
+    b = b.id(match (c.id_header, c.id_field) {
+        (Some(h), None) if c.id_header_optional => IdSource::OptionalHeader(h.into()),
+        (Some(h), None) => IdSource::Header(h.into()),
+        (None, Some(f)) => IdSource::BodyField(field("id_field", &f)?),
+        (None, None) => IdSource::Digest,
+        _ => bail!("id_header and id_field are alternatives: give one"),
+    });
+    b = b.event_type(match (c.event_type_header, c.event_type_fields) {
+        (Some(h), None) => EventTypeSource::Header(h.into()),
+        (None, Some(fs)) => EventTypeSource::BodyFields(
+            fs.iter().map(|f| field("event_type_fields", f)).collect::<anyhow::Result<_>>()?,
+        ),
+        (None, None) => EventTypeSource::None,
+        _ => bail!("event_type_header and event_type_fields are alternatives: give one"),
+    });
+    b.build().map_err(|e| anyhow!("{e}"))
 }
 
 /// Where `serve` listens unless told otherwise.
@@ -261,6 +418,9 @@ pub(crate) struct Flags<'a> {
     pub(crate) tolerance_secs: u64,
     pub(crate) max_body_bytes: usize,
     pub(crate) sink: SinkSpec,
+    pub(crate) public_url: Option<&'a str>,
+    pub(crate) trust_forwarded: bool,
+    pub(crate) verify_token: Option<&'a str>,
 }
 
 pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
@@ -268,8 +428,12 @@ pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
         SinkSpec::RedisStream { url, .. } => StoreSpec::Redis { url: url.clone() },
         SinkSpec::Stdout | SinkSpec::Nats { .. } | SinkSpec::Http { .. } => StoreSpec::Memory { capacity: 1_000_000 },
     };
-    let mut endpoint = endpoint(f.path, f.provider, f.secrets, f.tolerance_secs, f.max_body_bytes)?;
+    let mut endpoint = endpoint(f.path, preset_scheme(f.provider)?, f.secrets, f.tolerance_secs, f.max_body_bytes)?;
     endpoint.sink = f.sink;
+    endpoint.public_url = f.public_url.map(str::to_owned);
+    endpoint.trust_forwarded = f.trust_forwarded;
+    endpoint.verify_token = f.verify_token.map(secret_text).transpose().context("--verify-token")?;
+    signed_url(&endpoint).context("--public-url")?;
     Ok(ServeConfig {
         listen: listen(f.listen).context("--listen")?,
         admin_listen: None,
@@ -352,14 +516,29 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
         if !seen.insert(e.path.clone()) {
             return Err(in_file(key("path"), anyhow!("duplicate path `{}`", e.path)));
         }
+        let scheme = match (e.provider.as_str(), e.scheme) {
+            ("custom", Some(c)) => custom_scheme(c).map_err(|err| in_file(key("scheme"), err))?,
+            ("custom", None) => {
+                return Err(in_file(key("scheme"), anyhow!("provider = \"custom\" needs an [endpoints.scheme] table")));
+            }
+            (_, Some(_)) => {
+                return Err(in_file(key("scheme"), anyhow!("a scheme table goes with provider = \"custom\" only")));
+            }
+            (name, None) => preset_scheme(name).map_err(|err| in_file(format!("endpoints[{i}] ({})", e.path), err))?,
+        };
         let mut spec = endpoint(
             &e.path,
-            &e.provider,
+            scheme,
             &e.secrets,
             e.tolerance_secs.unwrap_or(300),
             e.max_body_bytes.unwrap_or(max_body),
         )
         .map_err(|err| in_file(format!("endpoints[{i}] ({})", e.path), err))?;
+        spec.public_url = e.public_url;
+        spec.trust_forwarded = e.trust_forwarded.unwrap_or(false);
+        spec.verify_token =
+            e.verify_token.as_deref().map(secret_text).transpose().map_err(|err| in_file(key("verify_token"), err))?;
+        signed_url(&spec).map_err(|err| in_file(key("public_url"), err))?;
         spec.shadow = match e.mode.as_deref().unwrap_or("enforce") {
             "enforce" => false,
             "shadow" => true,

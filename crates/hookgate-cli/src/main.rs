@@ -64,8 +64,12 @@ enum Command {
         --header 'X-Hub-Signature-256: sha256=...' --header 'X-GitHub-Delivery: 72d3...' --body payload.json\n\n\
         Exit status: 0 valid, 1 not valid, 2 usage error.")]
     Verify(verify::VerifyArgs),
-    /// List the provider presets: headers, signed content, encoding, id source.
-    Providers,
+    /// List the provider presets by family, or describe one: headers, signed content, id, handshake.
+    #[command(after_help = "Examples:\n  hookgate providers\n  hookgate providers twilio")]
+    Providers {
+        /// A preset to describe in full.
+        name: Option<String>,
+    },
     /// Forward the events of a durable stream to your app, retrying, with a dead-letter stream.
     #[command(
         after_help = "Example:\n  hookgate forward --from redis://127.0.0.1:6379 --to http://127.0.0.1:3000/hooks\n\n\
@@ -137,6 +141,15 @@ struct ServeArgs {
     /// trying every second, before listening. Without it, an unreachable broker stops the start.
     #[arg(long)]
     wait_for_sink: bool,
+    /// The URL the provider calls, for presets that sign it (twilio, square, hubspot).
+    #[arg(long, value_name = "URL", conflicts_with = "config")]
+    public_url: Option<String>,
+    /// Rebuild the signed URL from X-Forwarded-Proto/-Host: only behind a proxy that sets them.
+    #[arg(long, conflicts_with = "config")]
+    trust_forwarded: bool,
+    /// The verify token of Meta's GET subscription check (`env:NAME` reads a variable).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "config")]
+    verify_token: Option<String>,
 }
 
 #[derive(Args)]
@@ -159,6 +172,9 @@ struct SignArgs {
     /// Body file, or `-` for stdin (default: stdin).
     #[arg(long, default_value = "-")]
     body: String,
+    /// The full URL the request goes to, for presets that sign it (twilio, square, hubspot).
+    #[arg(long)]
+    url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -169,10 +185,7 @@ fn main() -> ExitCode {
         Command::Sign(a) => send::sign_main(a),
         Command::Send(a) => send::main(a),
         Command::Verify(a) => verify::main(a),
-        Command::Providers => {
-            providers::print();
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Providers { name } => providers::main(name.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Forward(a) => queue::forward_main(a),
         Command::Redrive(a) => queue::redrive_main(a),
         Command::Config(ConfigCommand::Example) => {

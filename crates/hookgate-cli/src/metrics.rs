@@ -136,7 +136,7 @@ impl ForwardMetrics {
 pub(crate) struct Route {
     pub(crate) metrics: Metrics,
     pub(crate) endpoint: Arc<str>,
-    pub(crate) provider: &'static str,
+    pub(crate) provider: Arc<str>,
 }
 
 /// The outcome label of an answer: what hookgate decided, or the app's status when it forwarded.
@@ -145,6 +145,7 @@ fn outcome(res: &Response) -> String {
     match res.status().as_u16() {
         202 => "accepted".into(),
         200 if duplicate => "duplicate".into(),
+        200 if res.headers().contains_key("hookgate-handshake") => "handshake".into(),
         409 => "in_flight".into(),
         401 => "unauthorized".into(),
         400 => "bad_request".into(),
@@ -161,9 +162,9 @@ fn outcome(res: &Response) -> String {
 pub(crate) async fn record(State(route): State<Route>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let res = next.run(req).await;
-    let labels = [&*route.endpoint, route.provider];
+    let labels = [&*route.endpoint, &*route.provider];
     route.metrics.duration.with_label_values(&labels).observe(started.elapsed().as_secs_f64());
-    route.metrics.requests.with_label_values(&[&*route.endpoint, route.provider, &outcome(&res)]).inc();
+    route.metrics.requests.with_label_values(&[&*route.endpoint, &*route.provider, &outcome(&res)]).inc();
     res
 }
 

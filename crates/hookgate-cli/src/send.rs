@@ -17,9 +17,10 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
 use crate::SignArgs;
+use crate::providers::header_case;
 
 fn secret_for(scheme: &Scheme, text: &str) -> anyhow::Result<Secret> {
-    Secret::for_scheme(&scheme, text).map_err(|e| anyhow!("--secret: {e}"))
+    Secret::for_scheme(scheme, text).map_err(|e| anyhow!("--secret: {e}"))
 }
 
 fn preset(name: &str) -> anyhow::Result<Preset> {
@@ -30,23 +31,30 @@ pub(crate) fn sign_main(a: SignArgs) -> anyhow::Result<ExitCode> {
     let scheme = preset(&a.provider)?.scheme();
     let secret = secret_for(&scheme, &a.secret)?;
     let body = crate::read_body(&a.body)?;
-    let opts = SignOptions { id: a.id.as_deref(), timestamp: a.timestamp, event_type: a.event.as_deref(), ..Default::default() };
-    for (k, v) in scheme.sign(&secret, &body, &opts).map_err(|e| anyhow!("{e}"))? {
-        println!("{}: {v}", display_name(&k));
+    if scheme.signs_url() && a.url.is_none() {
+        bail!("--url: {} signs the request URL: give the URL the request goes to", scheme.name());
+    }
+    let opts = SignOptions {
+        id: a.id.as_deref(),
+        timestamp: a.timestamp,
+        event_type: a.event.as_deref(),
+        url: a.url.as_deref(),
+        method: None,
+    };
+    let (signed_body, headers) = scheme.sign_body(&secret, &body, &opts).map_err(|e| anyhow!("{e}"))?;
+    for (k, v) in headers {
+        println!("{}: {v}", header_case(&k));
+    }
+    if signed_body[..] != body[..] {
+        // The signature or the timestamp goes inside the body (Mailgun, Linear): print the body
+        // to send, after the headers.
+        eprintln!(
+            "hookgate: {} carries its signature or timestamp in the body; the body to send follows",
+            scheme.name()
+        );
+        println!("\n{}", String::from_utf8_lossy(&signed_body));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `x-hub-signature-256` → `X-Hub-Signature-256`, for people reading the output.
-fn display_name(lower: &str) -> String {
-    lower
-        .split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// Arguments of `hookgate send`.
@@ -81,6 +89,10 @@ pub(crate) struct SendArgs {
     /// Retry 503 and 409 answers with exponential backoff (up to 6 attempts), like a real sender.
     #[arg(long)]
     retry: bool,
+    /// The URL to sign, for presets that sign it, when it differs from where the request goes
+    /// (the public URL of a receiver behind a proxy). Default: the URL posted to.
+    #[arg(long = "url", value_name = "URL")]
+    signed_url: Option<String>,
 }
 
 struct Target {
@@ -111,7 +123,9 @@ fn default_body(id: &str, event: &str) -> Vec<u8> {
     serde_json::json!({
         "id": id, "type": event, "event": event, "eventType": event, "eventId": id, "event_id": id,
         "timestamp": unix_now(),
-        "data": { "eventId": id, "message_id": id, "note": "sent by hookgate send" }
+        "data": { "eventId": id, "message_id": id, "note": "sent by hookgate send" },
+        "event-data": { "id": id, "event": event },
+        "signature": { "timestamp": unix_now().to_string(), "token": id }
     })
     .to_string()
     .into_bytes()
@@ -165,7 +179,8 @@ pub(crate) fn main(a: SendArgs) -> anyhow::Result<ExitCode> {
         prefix: format!("hg-{}-{}", std::process::id(), unix_now()),
         duplicates: a.duplicates,
     };
-    let job = Arc::new(Job { scheme, secret, target, plan, count: a.count, retry: a.retry });
+    let signed_url = a.signed_url.clone().unwrap_or_else(|| a.url.clone());
+    let job = Arc::new(Job { scheme, secret, target, plan, count: a.count, retry: a.retry, signed_url });
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (stats, elapsed) = rt.block_on(run(job, a.concurrency));
     report(&stats, elapsed, &a.url, a.concurrency);
@@ -180,6 +195,8 @@ struct Job {
     plan: Plan,
     count: usize,
     retry: bool,
+    /// The URL signed by presets that sign it.
+    signed_url: String,
 }
 
 /// Sends every delivery of `job` over `concurrency` connections, with a progress bar on a
@@ -225,10 +242,19 @@ async fn worker(job: Arc<Job>, next: Arc<AtomicUsize>, stats: Arc<Mutex<Stats>>)
         let body = Bytes::from(body);
         let mut attempt = 0u32;
         let (status, latency) = loop {
-            let opts = SignOptions { id: Some(&id), timestamp: Some(unix_now()), event_type: Some(&job.plan.event), ..Default::default() };
-            let headers = job.scheme.sign(&job.secret, &body, &opts).expect("the secret can sign");
+            let opts = SignOptions {
+                id: Some(&id),
+                timestamp: Some(unix_now()),
+                event_type: Some(&job.plan.event),
+                url: Some(&job.signed_url),
+                method: None,
+            };
+            let (body, headers) = match job.scheme.sign_body(&job.secret, &body, &opts) {
+                Ok(signed) => signed,
+                Err(e) => break (Err(e.to_string()), Duration::ZERO),
+            };
             let t = Instant::now();
-            let status = post(&mut conn, &job.target, &headers, body.clone()).await;
+            let status = post(&mut conn, &job.target, &headers, body).await;
             let latency = t.elapsed();
             let retryable = matches!(status.as_deref(), Ok("503") | Ok("409"));
             if job.retry && retryable && attempt < 5 {

@@ -28,6 +28,9 @@ pub(crate) fn main(a: ServeArgs) -> anyhow::Result<ExitCode> {
             tolerance_secs: a.tolerance_secs,
             max_body_bytes: a.max_body_bytes,
             sink: config::sink_from_flag(&a.sink, a.stream.as_deref(), a.subject.as_deref()).context("--sink")?,
+            public_url: a.public_url.as_deref(),
+            trust_forwarded: a.trust_forwarded,
+            verify_token: a.verify_token.as_deref(),
         })?,
     };
     config::admin_listen(&mut cfg, a.admin_listen.as_deref())?;
@@ -103,14 +106,21 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
     let metrics = crate::metrics::Metrics::new().context("metrics")?;
     let mut app = Router::new();
     for e in cfg.endpoints {
-        let verifier = Verifier::new(e.preset.scheme(), e.secrets).with_window(ReplayWindow::symmetric(e.tolerance));
-        let endpoint = Endpoint::builder(e.path.clone(), verifier)
+        let provider: Arc<str> = e.scheme.name().into();
+        let verifier = Verifier::new(e.scheme, e.secrets).with_window(ReplayWindow::symmetric(e.tolerance));
+        let mut builder = Endpoint::builder(e.path.clone(), verifier)
             .store(store.clone())
             .ttl(cfg.ttl)
             .max_body_bytes(e.max_body_bytes)
-            .build()
-            .with_context(|| format!("endpoint {}", e.path))?;
-        tracing::info!(path = %e.path, provider = e.preset.name(), "endpoint ready");
+            .trust_forwarded(e.trust_forwarded);
+        if let Some(url) = &e.public_url {
+            builder = builder.public_url(url.clone());
+        }
+        if let Some(token) = &e.verify_token {
+            builder = builder.verify_token(token);
+        }
+        let endpoint = builder.build().with_context(|| format!("endpoint {}", e.path))?;
+        tracing::info!(path = %e.path, provider = %provider, "endpoint ready");
         let route = Router::new();
         let sink = sinks.iter().find(|(spec, _)| *spec == e.sink).and_then(|(_, sink)| sink.as_ref());
         let route = match sink {
@@ -137,11 +147,7 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
                 route.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))
             }
         };
-        let labels = crate::metrics::Route {
-            metrics: metrics.clone(),
-            endpoint: e.path.as_str().into(),
-            provider: e.preset.name(),
-        };
+        let labels = crate::metrics::Route { metrics: metrics.clone(), endpoint: e.path.as_str().into(), provider };
         app = app.merge(route.layer(axum::middleware::from_fn_with_state(labels, crate::metrics::record)));
     }
     drop(tx);

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 use base64::Engine as _;
 use clap::Args;
-use hookgate_core::{Preset, Secret, SignatureSyntax, TimestampSource, Verifier, VerifyErrorKind};
+use hookgate_core::{
+    Preset, RequestLine, Secret, SignatureSyntax, TimestampFormat, TimestampSource, Verifier, VerifyErrorKind,
+};
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
@@ -29,6 +31,12 @@ pub(crate) struct VerifyArgs {
     /// Check the timestamp against this Unix time instead of the clock (for old captures).
     #[arg(long)]
     now: Option<u64>,
+    /// The full URL the request was sent to, for presets that sign it (twilio, square, hubspot).
+    #[arg(long)]
+    url: Option<String>,
+    /// The request method, for presets that sign it (default POST).
+    #[arg(long, default_value = "POST")]
+    method: String,
 }
 
 pub(crate) fn main(a: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -48,7 +56,11 @@ pub(crate) fn main(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let body = crate::read_body(&a.body)?;
     let verifier = Verifier::for_preset(preset, &a.secrets).map_err(|e| anyhow!("--secret: {e}"))?;
     let now = a.now.map(|s| UNIX_EPOCH + Duration::from_secs(s)).unwrap_or_else(SystemTime::now);
-    let report = diagnose(preset, &verifier, &a.secrets, &headers, &body, now);
+    if verifier.scheme().signs_url() && a.url.is_none() {
+        anyhow::bail!("--url: {} signs the request URL: give the URL the provider called", preset.name());
+    }
+    let request = RequestLine { method: &a.method, url: a.url.as_deref() };
+    let report = diagnose(preset, &verifier, &a.secrets, request, &headers, &body, now);
     print!("{}", report.text);
     Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -62,12 +74,14 @@ pub(crate) fn diagnose(
     preset: Preset,
     verifier: &Verifier,
     secret_texts: &[String],
+    request: RequestLine<'_>,
     headers: &[(String, String)],
     body: &[u8],
     now: SystemTime,
 ) -> Report {
     let mut out = String::new();
-    let err = match verifier.verify(headers, body, now) {
+    let verify = |v: &Verifier, body: &[u8], now| v.verify_request(request, headers, body, now);
+    let err = match verify(verifier, body, now) {
         Ok(v) => {
             out.push_str(&format!(
                 "valid: {} signature, matched secret #{}\n  delivery id: {}\n  event type:  {}\n  timestamp:   {}\n",
@@ -94,56 +108,46 @@ pub(crate) fn diagnose(
             // Is the signature itself right? Check at the webhook's own time.
             if let Some(ts) = timestamp_of(verifier, headers) {
                 let then = UNIX_EPOCH + Duration::from_secs(ts.max(0) as u64);
-                match verifier.verify(headers, body, then) {
+                match verify(verifier, body, then) {
                     Ok(_) => out.push_str("  the signature itself is valid: this is an old capture or a replay (use --now to check it at its own time).\n"),
                     Err(e) => out.push_str(&format!("  and at its own time it would still fail: {e}\n")),
                 }
             }
         }
         VerifyErrorKind::SignatureMismatch => {
-            explain_mismatch(preset, verifier, secret_texts, headers, body, now, &mut out)
+            explain_mismatch(preset, verifier, secret_texts, &verify, body, now, &mut out)
         }
-        VerifyErrorKind::MissingSignature => out.push_str(&format!(
-            "  expected a `{}` header of the form {}.\n",
-            scheme.signature_header(),
-            syntax_example(scheme)
-        )),
-        VerifyErrorKind::MalformedHeader | VerifyErrorKind::AmbiguousHeader | VerifyErrorKind::MissingHeader => out
-            .push_str(&format!(
-                "  expected signature header: `{}` = {}\n",
-                scheme.signature_header(),
-                syntax_example(scheme)
-            )),
+        VerifyErrorKind::MissingSignature
+        | VerifyErrorKind::MalformedHeader
+        | VerifyErrorKind::AmbiguousHeader
+        | VerifyErrorKind::MissingHeader => {
+            out.push_str(&format!("  expected signature: `{}`\n", crate::providers::signature_form(scheme)))
+        }
         _ => {}
     }
     Report { valid: false, text: out }
 }
 
-/// The timestamp the request carries (header or `t=` entry), for checking it at its own time.
+/// The timestamp the request carries (header or `t=` entry), in Unix seconds, for checking it at
+/// its own time.
 fn timestamp_of(verifier: &Verifier, headers: &[(String, String)]) -> Option<i64> {
     let s = verifier.scheme();
-    headers.iter().find_map(|(k, v)| match (s.timestamp_source(), s.syntax()) {
-        (TimestampSource::Header(h), _) if k.eq_ignore_ascii_case(h) => v.trim().parse().ok(),
-        (TimestampSource::SignatureParam, SignatureSyntax::Params { timestamp_key, .. })
+    let text = headers.iter().find_map(|(k, v)| match (s.timestamp_source(), s.syntax()) {
+        (TimestampSource::Header(h), _) if k.eq_ignore_ascii_case(h) => Some(v.trim()),
+        (TimestampSource::SignatureParam, SignatureSyntax::Params { timestamp_key: Some(key), separator, .. })
             if k.eq_ignore_ascii_case(s.signature_header()) =>
         {
-            v.split(',').find_map(|p| p.trim().split_once('=').filter(|(key, _)| key == timestamp_key)?.1.parse().ok())
+            v.split(*separator).find_map(|p| p.trim().split_once('=').filter(|(k, _)| k == key).map(|(_, t)| t))
         }
         _ => None,
-    })
-}
-
-fn syntax_example(s: &hookgate_core::Scheme) -> String {
-    use hookgate_core::SignatureSyntax::*;
-    let enc = match s.encoding() {
-        hookgate_core::Encoding::Hex => "<64 hex digits>",
-        _ => "<base64>",
-    };
-    match s.syntax() {
-        Single { prefix, .. } => format!("`{prefix}{enc}`"),
-        Params { timestamp_key, signature_key } => format!("`{timestamp_key}=<unix>,{signature_key}={enc}`"),
-        VersionedList => "`v1,<base64>` (space-separated, several allowed)".into(),
-        _ => "see `hookgate providers`".into(),
+    })?;
+    match s.timestamp_format() {
+        TimestampFormat::UnixMillis => text.parse::<i64>().ok().map(|ms| ms / 1000),
+        TimestampFormat::Rfc3339 => humantime::parse_rfc3339_weak(text.trim_end_matches('Z'))
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64),
+        _ => text.parse().ok(),
     }
 }
 
@@ -214,17 +218,21 @@ fn alt_secrets(preset: Preset, text: &str) -> Vec<(String, Secret)> {
     v
 }
 
+/// Verifies the request as captured, with another verifier, body or "now".
+type Check<'a> =
+    dyn Fn(&Verifier, &[u8], SystemTime) -> Result<hookgate_core::Verified, hookgate_core::VerifyError> + 'a;
+
 fn explain_mismatch(
     preset: Preset,
     verifier: &Verifier,
     secret_texts: &[String],
-    headers: &[(String, String)],
+    verify: &Check<'_>,
     body: &[u8],
     now: SystemTime,
     out: &mut String,
 ) {
     for (what, alt) in reencodings(body) {
-        if verifier.verify(headers, &alt, now).is_ok() {
+        if verify(verifier, &alt, now).is_ok() {
             out.push_str(&format!(
                 "  diagnosis: body altered — the signature matches the body {what}.\n  \
                  Something between the sender and you changed the bytes (a JSON parser or pretty-printer, an editor, a proxy).\n  \
@@ -235,11 +243,7 @@ fn explain_mismatch(
     }
     for text in secret_texts {
         for (what, s) in alt_secrets(preset, text) {
-            if Verifier::new(verifier.scheme().clone(), s)
-                .with_window(verifier.window())
-                .verify(headers, body, now)
-                .is_ok()
-            {
+            if verify(&Verifier::new(verifier.scheme().clone(), s).with_window(verifier.window()), body, now).is_ok() {
                 out.push_str(&format!("  diagnosis: secret format — the signature matches the secret {what}.\n"));
                 return;
             }

@@ -308,34 +308,29 @@ fn verify_diagnoses_each_planted_fault() {
 
 #[test]
 fn sign_output_verifies_in_the_core_for_every_preset() {
-    use hookgate_core::{Preset, Verifier};
-    let body = br#"{"id":"evt_9","type":"t","event":"e","eventId":"x","data":{"eventId":"x","message_id":"m"}}"#;
+    use hookgate_core::{Preset, RequestLine, Verifier, example_secret};
+    let body = br#"{"id":"evt_9","type":"t","event":"e","eventId":"x","data":{"eventId":"x","message_id":"m"},"signature":{"timestamp":"TS","token":"tok"}}"#;
     let dir = std::env::temp_dir().join(format!("hookgate-sign-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("b.json");
-    std::fs::write(&file, body).unwrap();
+    let url = "https://hooks.example.com/in?x=1";
     for p in Preset::ALL {
-        let secret = if matches!(p, Preset::StandardWebhooks | Preset::Svix) {
-            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
-        } else {
-            "sign-secret"
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs().to_string();
+        let body = String::from_utf8_lossy(body).replace("TS", &now);
+        let file = dir.join("b.json");
+        std::fs::write(&file, &body).unwrap();
+        let secret = example_secret(p);
+        let mut args = vec!["sign", "--provider", p.name(), "--secret", secret, "--id", "d1", "--event", "push"];
+        args.extend(["--body", file.to_str().unwrap(), "--url", url]);
+        let o = run(&args);
+        assert!(o.status.success(), "{p}: {}", text(&o));
+        let out = String::from_utf8(o.stdout).unwrap();
+        // Mailgun signs inside the body, Linear stamps its timestamp there: the body to send
+        // follows the headers after a blank line.
+        let (head, sent) = match out.strip_prefix('\n') {
+            Some(only_body) => ("", only_body.trim_end()),
+            None => out.split_once("\n\n").map_or((out.as_str(), body.as_str()), |(h, b)| (h, b.trim_end())),
         };
-        let o = run(&[
-            "sign",
-            "--provider",
-            p.name(),
-            "--secret",
-            secret,
-            "--id",
-            "d1",
-            "--event",
-            "push",
-            "--body",
-            file.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", text(&o));
-        let headers: Vec<(String, String)> = String::from_utf8(o.stdout)
-            .unwrap()
+        let headers: Vec<(String, String)> = head
             .lines()
             .map(|l| {
                 let (k, v) = l.split_once(": ").unwrap();
@@ -343,8 +338,13 @@ fn sign_output_verifies_in_the_core_for_every_preset() {
             })
             .collect();
         let v = Verifier::for_preset(p, &[secret]).unwrap();
-        v.verify(&headers, body, SystemTime::now()).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let line = RequestLine::post().url(url);
+        v.verify_request(line, &headers, sent.as_bytes(), SystemTime::now()).unwrap_or_else(|e| panic!("{p}: {e}"));
     }
+    // A preset that signs the URL needs it.
+    let o = run(&["sign", "--provider", "twilio", "--secret", "s", "--body", dir.join("b.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--url"), "{}", text(&o));
 }
 
 #[test]
@@ -355,7 +355,19 @@ fn help_and_providers() {
         assert!(text(&o).contains(cmd));
     }
     let o = run(&["providers"]);
-    assert!(text(&o).contains("x-hub-signature-256") && text(&o).contains("sendpilot"));
+    assert!(
+        text(&o).contains("X-Hub-Signature-256")
+            && text(&o).contains("sendpilot")
+            && text(&o).contains("coinbase-commerce")
+    );
+    assert!(text(&o).contains("Public-key signatures") && text(&o).contains("42 presets"), "{}", text(&o));
+    let o = run(&["providers", "twilio"]);
+    assert!(
+        o.status.success() && text(&o).contains("X-Twilio-Signature") && text(&o).contains("--url"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(run(&["providers", "nope"]).status.code(), Some(2));
     assert_eq!(run(&["serve"]).status.code(), Some(2));
 }
 
@@ -540,7 +552,7 @@ fn first_hour_cli_fixes() {
     stop(child);
 
     // Unknown presets list the presets, and nothing the CLI cannot do.
-    let unknown = run(&["serve", "--provider", "gitlab", "--secret", "s"]);
+    let unknown = run(&["serve", "--provider", "gitlub", "--secret", "s"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         text(&unknown).contains("known presets: standard-webhooks") && !text(&unknown).contains("custom"),
@@ -1265,4 +1277,55 @@ fn forward_from_nats() {
     assert!(stderr.contains("forwarded 1 event(s)") && stderr.contains("1 dead-lettered"), "{stderr}");
     let o = run(&["redrive", "--from", &url, "--stream", &stream]);
     assert!(o.status.success() && text(&o).contains("moved 1 dead letter(s)"), "{}", text(&o));
+}
+
+/// Handshakes through `hookgate serve`: answered by hookgate, counted as `handshake`, never
+/// printed as deliveries; a tampered one is refused like any delivery.
+#[test]
+fn serve_answers_provider_handshakes() {
+    use hookgate_core::{Preset, SignOptions, TestRequest};
+    let (child, port) = serve(&["--provider", "slack", "--secret", "s3cret"]);
+    let req = TestRequest::signed(Preset::Slack, "s3cret", r#"{"type":"url_verification","challenge":"ch-123"}"#);
+    assert_eq!(post_raw(port, "/webhooks", &req), (200, "ch-123".into()));
+    let tampered = req.clone().tampered(r#"{"type":"url_verification","challenge":"ch-124"}"#);
+    assert_eq!(post_raw(port, "/webhooks", &tampered).0, 401);
+    let metrics = get(port, "/metrics").1;
+    assert!(metrics.contains(r#"outcome="handshake""#), "{metrics}");
+    let (stdout, _) = stop(child);
+    assert!(stdout.is_empty(), "a handshake is not a delivery: {stdout}");
+
+    let (child, port) = serve(&["--provider", "meta", "--secret", "s3cret", "--verify-token", "tok"]);
+    assert_eq!(get(port, "/webhooks?hub.mode=subscribe&hub.verify_token=tok&hub.challenge=42"), (200, "42".into()));
+    assert_eq!(get(port, "/webhooks?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42").0, 401);
+    assert_eq!(get(port, "/webhooks").0, 405);
+    stop(child);
+
+    // X's CRC answer is the HMAC of the token, as a delivery of that body would be signed.
+    let (child, port) = serve(&["--provider", "x", "--secret", "consumer-secret"]);
+    let (status, body) = get(port, "/webhooks?crc_token=abc");
+    let scheme = Preset::X.scheme();
+    let secret = hookgate_core::Secret::for_scheme(&scheme, "consumer-secret").unwrap();
+    let expected = scheme.sign(&secret, b"abc", &SignOptions::default()).unwrap().remove(0).1;
+    assert_eq!((status, body), (200, format!(r#"{{"response_token":"{expected}"}}"#)));
+    stop(child);
+}
+
+/// A preset that signs the URL verifies against `--public-url`, and refuses to start without a
+/// way to know the URL.
+#[test]
+fn serve_verifies_url_signing_presets_against_the_public_url() {
+    use hookgate_core::{Preset, TestRequest};
+    let url = "https://hooks.example.com/twilio";
+    let o = run(&["serve", "--provider", "twilio", "--secret", "s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("public_url") && text(&o).contains("signs the request URL"), "{}", text(&o));
+
+    let (child, port) = serve(&["--provider", "twilio", "--secret", "auth-token", "--public-url", url]);
+    let body = "AccountSid=AC1&Body=Hello+there&From=%2B15550001&MessageSid=SM1";
+    let req = TestRequest::signed(Preset::Twilio, "auth-token", body).url(url).without("host");
+    assert_eq!(post_raw(port, "/webhooks", &req).0, 202);
+    let elsewhere = TestRequest::signed(Preset::Twilio, "auth-token", body).url("https://other.example.com/twilio");
+    assert_eq!(post_raw(port, "/webhooks", &elsewhere.without("host")).0, 401);
+    let (stdout, _) = stop(child);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
 }

@@ -106,7 +106,8 @@ impl Handshake {
     /// Answers a `POST` that carries no signature at all when it is this (unsigned) handshake.
     pub(crate) fn answer_unsigned(self, body: &[u8]) -> Option<HandshakeReply> {
         let ping = |b: &[u8]| {
-            b.strip_prefix(b"webhook_id=").is_some_and(|n| !n.is_empty() && n.len() <= 20 && n.iter().all(u8::is_ascii_digit))
+            b.strip_prefix(b"webhook_id=")
+                .is_some_and(|n| !n.is_empty() && n.len() <= 20 && n.iter().all(u8::is_ascii_digit))
         };
         (self == Handshake::WooCommercePing && ping(body)).then(|| HandshakeReply::text("ok"))
     }
@@ -120,9 +121,8 @@ impl Handshake {
         verify_token: Option<&[u8; 32]>,
         now: SystemTime,
     ) -> Option<Result<HandshakeReply, VerifyError>> {
-        let param = |name: &str| {
-            form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-        };
+        let param =
+            |name: &str| form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
         match self {
             Handshake::MetaSubscribe => {
                 let (mode, token) = (param("hub.mode")?, param("hub.verify_token")?);
@@ -145,9 +145,9 @@ impl Handshake {
                     if !t.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) {
                         return Err(malformed("crc_token is not base64 text"));
                     }
-                    let tag = verifier.sign_with_active_secret(t.as_bytes(), now).ok_or_else(|| {
-                        mismatch("crc_token").detail("no active HMAC secret to answer the CRC with")
-                    })?;
+                    let tag = verifier
+                        .sign_with_active_secret(t.as_bytes(), now)
+                        .ok_or_else(|| mismatch("crc_token").detail("no active HMAC secret to answer the CRC with"))?;
                     let token = format!("sha256={}", BASE64_LENIENT.encode(tag));
                     Ok(HandshakeReply::json(serde_json::json!({ "response_token": token })))
                 }))
@@ -167,7 +167,8 @@ impl Handshake {
         let event_type = verified.event_type();
         let field = |path: &str| -> Result<String, VerifyError> {
             let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| malformed("body is not JSON"))?;
-            let text = value.pointer(path).and_then(|v| v.as_str()).ok_or_else(|| malformed("no challenge in the body"))?;
+            let text =
+                value.pointer(path).and_then(|v| v.as_str()).ok_or_else(|| malformed("no challenge in the body"))?;
             checked(text).map(str::to_owned)
         };
         match self {

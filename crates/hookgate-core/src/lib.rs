@@ -40,8 +40,8 @@
 
 mod body;
 mod error;
-mod handshake;
 mod event;
+mod handshake;
 mod headers;
 mod idempotency;
 mod pipeline;
@@ -57,6 +57,7 @@ pub mod providers;
 
 pub use error::{ConfigError, ConfigErrorKind, VerifyError, VerifyErrorKind};
 pub use event::{Event, Metadata};
+pub use handshake::{Handshake, HandshakeReply, MAX_CHALLENGE_LEN};
 pub use headers::{Headers, MAX_HEADER_VALUE_LEN};
 #[cfg(feature = "test-util")]
 pub use idempotency::acceptance;
@@ -69,13 +70,12 @@ pub use pipeline::{
 };
 pub use providers::Preset;
 pub use replay::{Clock, FixedClock, ManualClock, ReplayWindow, SystemClock};
-pub use handshake::{Handshake, HandshakeReply, MAX_CHALLENGE_LEN};
 pub use scheme::{
     Algorithm, ContentPart, Encoding, EventTypeSource, IdSource, Scheme, SchemeBuilder, SignatureSyntax, SignedContent,
     TimestampFormat, TimestampSource,
 };
 pub use secret::{Secret, SecretFormat, Secrets};
 #[cfg(feature = "test-util")]
-pub use sign::{SignOptions, TestRequest, example_secret};
+pub use sign::{SignOptions, TestRequest, example_secret, example_wrong_secret};
 pub use sink::{EventReceiver, EventSender, Sink, SinkError, SinkErrorKind, channel};
 pub use verify::{FieldPath, MAX_BODY_FIELDS, MAX_ID_LEN, MAX_SIGNATURES, RequestLine, Verified, Verifier};

@@ -201,7 +201,8 @@ impl SignedContent {
     /// a body field).
     pub fn from_parts(parts: Vec<ContentPart>) -> Result<Self, ConfigError> {
         let bodies = parts.iter().filter(|p| **p == ContentPart::Body).count();
-        let covers = parts.iter().any(|p| matches!(p, ContentPart::Body | ContentPart::FormParams | ContentPart::Field(_)));
+        let covers =
+            parts.iter().any(|p| matches!(p, ContentPart::Body | ContentPart::FormParams | ContentPart::Field(_)));
         if bodies > 1 || !covers {
             return Err(ConfigError::new(
                 ConfigErrorKind::InvalidScheme,
@@ -527,7 +528,8 @@ impl SchemeBuilder {
     /// Checks the parts and builds the scheme.
     pub fn build(self) -> Result<Scheme, ConfigError> {
         let s = self.scheme;
-        let invalid = |why: &str| ConfigError::new(ConfigErrorKind::InvalidScheme, format!("scheme `{}`: {why}", s.name));
+        let invalid =
+            |why: &str| ConfigError::new(ConfigErrorKind::InvalidScheme, format!("scheme `{}`: {why}", s.name));
         match (&s.signature_field, s.signature_header.is_empty()) {
             (None, true) => return Err(invalid("no signature header")),
             (Some(_), false) => return Err(invalid("the signature is either a header or a body field, not both")),
@@ -565,9 +567,7 @@ impl SchemeBuilder {
             Algorithm::HmacSha1 | Algorithm::HmacSha512 => !versioned,
             Algorithm::Ed25519 => s.signature_field.is_none(),
             Algorithm::EcdsaP256 => s.signature_field.is_none() && !versioned && s.encoding == Encoding::Base64,
-            Algorithm::Token => {
-                s.signature_field.is_none() && matches!(s.syntax, SignatureSyntax::Single { .. })
-            }
+            Algorithm::Token => s.signature_field.is_none() && matches!(s.syntax, SignatureSyntax::Single { .. }),
         };
         if !fits {
             return Err(invalid(&format!("{} does not fit this signature layout", s.algorithm.name())));
@@ -632,10 +632,7 @@ mod tests {
         assert!(b().signed_content_template("{id}.{body}").unwrap().build().is_err());
         assert!(b().timestamp(TimestampSource::SignatureParam).build().is_err());
         assert!(
-            b().syntax(SignatureSyntax::params("t", "t"))
-                .timestamp(TimestampSource::SignatureParam)
-                .build()
-                .is_err()
+            b().syntax(SignatureSyntax::params("t", "t")).timestamp(TimestampSource::SignatureParam).build().is_err()
         );
     }
 }

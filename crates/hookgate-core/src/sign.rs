@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::providers::Preset;
 use crate::replay::unix_seconds;
-use crate::scheme::{Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampFormat, TimestampSource};
 use crate::scheme::Algorithm;
+use crate::scheme::{Encoding, EventTypeSource, IdSource, Scheme, SignatureSyntax, TimestampFormat, TimestampSource};
 use crate::secret::{BASE64_LENIENT, Secret, SecretFormat};
 use crate::verify::{Content, FieldPath, RequestLine, feed, probe};
 
@@ -90,19 +90,31 @@ impl Scheme {
         opts: &SignOptions<'_>,
     ) -> Result<(Bytes, Vec<(String, String)>), ConfigError> {
         let not_json = || ConfigError::new(ConfigErrorKind::InvalidValue, "the body must be a JSON object");
-        let Some(field) = &self.signature_field else {
-            return Ok((Bytes::copy_from_slice(body), self.sign(secret, body, opts)?));
+        let parsed = serde_json::from_slice::<serde_json::Value>(body).ok().filter(|v| v.is_object());
+        // A sender stamps its timestamp where the scheme reads it (Mailgun, Linear).
+        let (body, parsed) = match (&self.timestamp, parsed) {
+            (TimestampSource::BodyField(path), Some(mut value)) if self.enforces_timestamp() => {
+                let (ts, _) = self.sign_inputs(body, opts);
+                let old = set_field(&mut value, path, serde_json::Value::Null).ok_or_else(not_json)?;
+                let stamped = match (old, self.timestamp_format) {
+                    (serde_json::Value::Number(_), _) | (serde_json::Value::Null, TimestampFormat::UnixMillis) => {
+                        serde_json::Value::Number(ts.parse::<i64>().unwrap_or_default().into())
+                    }
+                    _ => serde_json::Value::String(ts),
+                };
+                set_field(&mut value, path, stamped);
+                (Bytes::from(value.to_string()), Some(value))
+            }
+            (_, parsed) => (Bytes::copy_from_slice(body), parsed),
         };
-        let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|_| not_json())?;
-        let (ts, id) = self.sign_inputs(body, opts);
-        let (_, encoded) = self.signature(secret, body, &id, &ts, opts)?;
-        let segments: Vec<String> = field.to_string().split('.').map(str::to_owned).collect();
-        let (last, parents) = segments.split_last().expect("a field path has a segment");
-        let mut at = &mut value;
-        for s in parents {
-            at = at.as_object_mut().ok_or_else(not_json)?.entry(s.clone()).or_insert_with(|| serde_json::json!({}));
-        }
-        at.as_object_mut().ok_or_else(not_json)?.insert(last.clone(), encoded.into());
+        let Some(field) = &self.signature_field else {
+            let headers = self.sign(secret, &body, opts)?;
+            return Ok((body, headers));
+        };
+        let mut value = parsed.ok_or_else(not_json)?;
+        let (ts, id) = self.sign_inputs(&body, opts);
+        let (_, encoded) = self.signature(secret, &body, &id, &ts, opts)?;
+        set_field(&mut value, field, encoded.into()).ok_or_else(not_json)?;
         let mut headers = Vec::new();
         self.push_headers(&mut headers, &id, &ts, opts);
         Ok((value.to_string().into(), headers))
@@ -186,6 +198,18 @@ impl Scheme {
     }
 }
 
+/// Sets the field at `path` of a JSON object (making the objects on the way), returning what was
+/// there (`Null` when nothing was), or `None` when the way is not made of objects.
+fn set_field(value: &mut serde_json::Value, path: &FieldPath, new: serde_json::Value) -> Option<serde_json::Value> {
+    let segments: Vec<String> = path.to_string().split('.').map(str::to_owned).collect();
+    let (last, parents) = segments.split_last()?;
+    let mut at = value;
+    for s in parents {
+        at = at.as_object_mut()?.entry(s.clone()).or_insert_with(|| serde_json::json!({}));
+    }
+    Some(at.as_object_mut()?.insert(last.clone(), new).unwrap_or(serde_json::Value::Null))
+}
+
 /// A secret that both signs and verifies for `preset`, as configuration text: for tests, load
 /// generators and examples. Public-key presets get a fixed, published test key pair (never use it
 /// for real): its signing key verifies too.
@@ -197,20 +221,35 @@ impl Scheme {
 /// }
 /// ```
 pub fn example_secret(preset: Preset) -> &'static str {
+    example(preset, 0)
+}
+
+/// Another secret of the same kind as [`example_secret`], which does not verify its signatures:
+/// the "wrong secret" of tests.
+pub fn example_wrong_secret(preset: Preset) -> &'static str {
+    example(preset, 1)
+}
+
+fn example(preset: Preset, which: usize) -> &'static str {
     let scheme = preset.scheme();
-    match (scheme.algorithm(), scheme.secret_format()) {
-        (_, SecretFormat::StandardWebhooks) => "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-        // An Ed25519 seed followed by its public key, in hex.
-        (Algorithm::Ed25519, _) => {
-            "4a3ac0d1e7e8dcbe6607e07903287d7f85cd074e06c9901eead6e2c74659113b4b80a23446e7524aba23f30659ff0aa8f2dc423a940b9fddf25c8f7a0366cf8b"
+    let pair: [&'static str; 2] = match (scheme.algorithm(), scheme.secret_format()) {
+        (_, SecretFormat::StandardWebhooks) => {
+            ["whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
         }
-        // A P-256 private key, PKCS#8 DER in base64.
-        (Algorithm::EcdsaP256, _) => {
-            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgw5p1RfoFFRY5QYr0N6ZbtsvEj7SgCpnJjvdc1veCr42hRANCAAQq20a/EVPOrnhsc3ZbH2459vszIsRdzKkQeB0N9PTtf4Cwv50Pv7rFeHsrW/YctnbT1djkNYH4/LPBSDne7JxF"
-        }
-        (_, SecretFormat::Base64) => "c2VjcmV0LWJ5dGVzLWZvci10ZXN0cw==",
-        _ => "s3cret-for-tests",
-    }
+        // Ed25519 seeds followed by their public keys, in hex.
+        (Algorithm::Ed25519, _) => [
+            "4a3ac0d1e7e8dcbe6607e07903287d7f85cd074e06c9901eead6e2c74659113b4b80a23446e7524aba23f30659ff0aa8f2dc423a940b9fddf25c8f7a0366cf8b",
+            "106f0f7ba379850eea05710919aac5df97596f07a0f22c760e70f7eed8cdb8c6480d45b33e435c6e16d119c86530059c211bd81850b90990501162a1a66c6285",
+        ],
+        // P-256 private keys, PKCS#8 DER in base64.
+        (Algorithm::EcdsaP256, _) => [
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgw5p1RfoFFRY5QYr0N6ZbtsvEj7SgCpnJjvdc1veCr42hRANCAAQq20a/EVPOrnhsc3ZbH2459vszIsRdzKkQeB0N9PTtf4Cwv50Pv7rFeHsrW/YctnbT1djkNYH4/LPBSDne7JxF",
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0GS1T4CEB2SX1gtxo7HRDGCgVMS/TwcUinu8D4rTNBehRANCAATCYg1vI412pvmQGbps8pv+QtuOmEXI40cpq57rLt0LRFkkgwOqUn7REcQGOSx80Mbm1e0uuHRPGguC57uP5t1d",
+        ],
+        (_, SecretFormat::Base64) => ["c2VjcmV0LWJ5dGVzLWZvci10ZXN0cw==", "d3JvbmctYnl0ZXMtZm9yLXRlc3Rz"],
+        _ => ["s3cret-for-tests", "wrong-secret-for-tests"],
+    };
+    pair[which]
 }
 
 /// A signed webhook request, for tests (yours and hookgate's): the headers a provider would send
@@ -279,7 +318,7 @@ impl TestRequest {
     /// ```
     pub fn delivery(preset: Preset, secret: &str, id: &str) -> Self {
         let body = format!(
-            r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}}}}"#
+            r#"{{"id":"{id}","type":"t","event":"e","eventId":"{id}","eventType":"e","event_id":"{id}","data":{{"eventId":"{id}","message_id":"{id}"}},"event-data":{{"id":"{id}","event":"e"}},"signature":{{"token":"{id}"}}}}"#
         );
         Self::signed(preset, secret, body).id(id).event_type("e")
     }
@@ -403,15 +442,19 @@ impl TestRequest {
                     url: Some(self.url.as_deref().unwrap_or(DEFAULT_URL)),
                     method: Some(&self.method),
                 };
-                let (body, headers) = scheme.sign_body(secret, &self.body, &opts).expect("the secret signs for its scheme");
+                let (body, headers) =
+                    scheme.sign_body(secret, &self.body, &opts).expect("the secret signs for its scheme");
                 self.body = body;
                 headers
             }
             None => Vec::new(),
         };
-        if let Some(host) = self.url.as_deref().and_then(|u| u.split_once("://")).map(|(_, rest)| {
-            rest.split(['/', '?']).next().unwrap_or_default().to_owned()
-        }) {
+        if let Some(host) = self
+            .url
+            .as_deref()
+            .and_then(|u| u.split_once("://"))
+            .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or_default().to_owned())
+        {
             self.headers.retain(|(n, _)| n != "host");
             self.headers.push(("host".into(), host));
         }

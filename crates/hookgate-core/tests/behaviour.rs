@@ -3,9 +3,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookgate_core::{
-    Algorithm, Encoding, IdSource, Preset, ReplayWindow, RequestLine, Scheme, Secret, SecretFormat, Secrets,
-    SignOptions, SignatureSyntax, TestRequest, TimestampSource, Verifier, VerifyError, VerifyErrorKind,
-    example_secret,
+    Algorithm, Encoding, IdSource, Preset, ReplayWindow, RequestLine, Scheme, Secret, Secrets, SignOptions,
+    SignatureSyntax, TestRequest, TimestampSource, Verifier, VerifyError, VerifyErrorKind, example_secret,
+    example_wrong_secret,
 };
 
 const TS: i64 = 1_700_000_000;
@@ -18,7 +18,11 @@ fn signed(preset: Preset, secret: &str, body: &[u8]) -> (Verifier, Vec<(String, 
     let scheme = preset.scheme();
     let s = Secret::for_scheme(&scheme, secret).unwrap();
     let h = scheme
-        .sign(&s, body, &SignOptions { id: Some("dlv_1"), timestamp: Some(TS), event_type: Some("push"), ..Default::default() })
+        .sign(
+            &s,
+            body,
+            &SignOptions { id: Some("dlv_1"), timestamp: Some(TS), event_type: Some("push"), ..Default::default() },
+        )
         .unwrap();
     (Verifier::new(scheme, s), h)
 }
@@ -47,19 +51,6 @@ fn check(v: &Verifier, req: &TestRequest, body: &[u8]) -> Result<hookgate_core::
     v.verify_request(RequestLine::post().url(req.full_url()), req.headers(), body, at(TS))
 }
 
-/// Another key of the same kind as `p`'s example secret.
-fn other_secret(p: Preset) -> &'static str {
-    let scheme = p.scheme();
-    match (scheme.algorithm(), scheme.secret_format()) {
-        (_, SecretFormat::StandardWebhooks) => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        (Algorithm::Ed25519, _) => "7c71b7d6b84579c304de9fe0ebf848cad8b87eb0043473c7ffb41c58c13a5f91",
-        (Algorithm::EcdsaP256, _) => {
-            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEXuQvpszliTMpvcVYxS6zbBUZjHL6gzjEwMyfwMAson5ozT9dCeuh7weIV3srmrgfMNFj3hrN3MB1sIJnRb/Ytg=="
-        }
-        _ => "wrong",
-    }
-}
-
 #[test]
 fn missing_or_empty_signature_is_401() {
     for p in Preset::ALL {
@@ -69,7 +60,11 @@ fn missing_or_empty_signature_is_401() {
             Some(_) => check(&v, &req, br#"{"signature":{"timestamp":"1","token":"t"}}"#).unwrap_err(),
             None => {
                 let name = v.scheme().signature_header().to_owned();
-                assert_eq!(check(&v, &req.clone().header(&name, ""), b"{}").unwrap_err().kind(), VerifyErrorKind::MissingSignature, "{p}");
+                assert_eq!(
+                    check(&v, &req.clone().header(&name, ""), b"{}").unwrap_err().kind(),
+                    VerifyErrorKind::MissingSignature,
+                    "{p}"
+                );
                 check(&v, &req.without(&name), b"{}").unwrap_err()
             }
         };
@@ -172,7 +167,10 @@ fn wrong_secret_and_tampering_are_401() {
         assert!(check(&v, &req, &sent).is_ok(), "{p}");
         // GitLab's token covers no content, and Mailgun signs only its token and timestamp.
         let covers_body = v.scheme().algorithm() != Algorithm::Token && v.scheme().signature_field().is_none();
-        let tampered = String::from_utf8(sent.to_vec()).unwrap().replace("\"event\":\"e\"", "\"event\":\"E\"").replace("tok", "TOK");
+        let tampered = String::from_utf8(sent.to_vec())
+            .unwrap()
+            .replace("\"event\":\"e\"", "\"event\":\"E\"")
+            .replace("tok", "TOK");
         let e = check(&v, &req, tampered.as_bytes());
         if covers_body || v.scheme().signature_field().is_some() {
             let e = e.unwrap_err();
@@ -184,7 +182,7 @@ fn wrong_secret_and_tampering_are_401() {
         } else {
             assert!(e.is_ok(), "{p}");
         }
-        let wrong = Verifier::for_preset(p, &[other_secret(p)]).unwrap();
+        let wrong = Verifier::for_preset(p, &[example_wrong_secret(p)]).unwrap();
         assert_eq!(check(&wrong, &req, &sent).unwrap_err().kind(), VerifyErrorKind::SignatureMismatch, "{p}");
     }
 }
@@ -275,7 +273,13 @@ fn custom_scheme_from_parts() {
         .build()
         .unwrap();
     let s = Secret::hmac("k").unwrap();
-    let h = scheme.sign(&s, b"hello", &SignOptions { id: Some("a1"), timestamp: Some(TS), event_type: None, ..Default::default() }).unwrap();
+    let h = scheme
+        .sign(
+            &s,
+            b"hello",
+            &SignOptions { id: Some("a1"), timestamp: Some(TS), event_type: None, ..Default::default() },
+        )
+        .unwrap();
     assert!(h[0].1.starts_with(&format!("ts={TS},sig=")));
     let v = Verifier::new(scheme, s);
     let ok = v.verify(&h, b"hello", at(TS)).unwrap();
@@ -325,7 +329,13 @@ fn non_utf8_id_or_timestamp_is_400() {
     // A non-ASCII UTF-8 id is text like any other: it verifies and is reported as sent.
     let scheme = Preset::StandardWebhooks.scheme();
     let s = Secret::for_scheme(&scheme, SW).unwrap();
-    let h = scheme.sign(&s, b"{}", &SignOptions { id: Some("msg_é✓"), timestamp: Some(TS), event_type: None, ..Default::default() }).unwrap();
+    let h = scheme
+        .sign(
+            &s,
+            b"{}",
+            &SignOptions { id: Some("msg_é✓"), timestamp: Some(TS), event_type: None, ..Default::default() },
+        )
+        .unwrap();
     let v = Verifier::new(scheme, s);
     assert_eq!(v.authenticate(&h, b"{}", at(TS)).unwrap(), 0);
     assert_eq!(v.verify(&h, b"{}", at(TS)).unwrap().delivery_id(), "msg_é✓");

@@ -15,7 +15,10 @@ fn now() -> SystemTime {
 fn verifier(p: Preset) -> (Verifier, Secret) {
     let text = hookgate_core::example_secret(p);
     let scheme = p.scheme();
-    (Verifier::new(scheme.clone(), Secret::for_scheme(&scheme, text).unwrap()), Secret::for_scheme(&scheme, text).unwrap())
+    (
+        Verifier::new(scheme.clone(), Secret::for_scheme(&scheme, text).unwrap()),
+        Secret::for_scheme(&scheme, text).unwrap(),
+    )
 }
 
 /// Presets whose signature is a header and whose signed content needs no URL (the URL-signing
@@ -29,7 +32,9 @@ fn preset() -> impl Strategy<Value = Preset> {
 fn body_signing_preset() -> impl Strategy<Value = Preset> {
     let covers_body = |p: &Preset| {
         let s = p.scheme();
-        s.signature_field().is_none() && !s.signs_url() && s.algorithm() != hookgate_core::Algorithm::Token
+        s.signature_field().is_none()
+            && !s.signs_url()
+            && s.algorithm() != hookgate_core::Algorithm::Token
             && s.signed_content().parts().contains(&ContentPart::Body)
     };
     proptest::sample::select(Preset::ALL.into_iter().filter(covers_body).collect::<Vec<_>>())

@@ -131,7 +131,9 @@ fn a_tampered_request_is_refused() {
         let verifier = verifier(preset, &v.secret);
         let scheme = verifier.scheme();
         let tampered = match preset {
-            Preset::Mailgun => v.body.replacen("\"token\": \"", "\"token\": \"x", 1).replacen("\"token\":\"", "\"token\":\"x", 1),
+            Preset::Mailgun => {
+                v.body.replacen("\"token\": \"", "\"token\": \"x", 1).replacen("\"token\":\"", "\"token\":\"x", 1)
+            }
             Preset::Twilio => v.body.replacen('=', "=x", 1),
             _ => v.body.replacen(|c: char| c.is_ascii_alphanumeric(), "Z", 1),
         };
@@ -151,7 +153,9 @@ fn a_wrong_secret_is_refused() {
         let scheme = preset.scheme();
         let wrong = match (&v.wrong_secret, scheme.algorithm()) {
             (Some(w), _) => w.clone(),
-            (None, Algorithm::Ed25519 | Algorithm::EcdsaP256) => panic!("{preset}: a public-key vector needs wrong_secret"),
+            (None, Algorithm::Ed25519 | Algorithm::EcdsaP256) => {
+                panic!("{preset}: a public-key vector needs wrong_secret")
+            }
             (None, _) => format!("{}x", v.secret),
         };
         let result = verify(&v, &verifier(preset, &wrong), &v.body, v.now).map(|_| ());

@@ -43,6 +43,9 @@ impl RequestHead for Head {
     fn method(&self) -> &str {
         self.0.method.as_str()
     }
+    fn uri(&self) -> &str {
+        self.0.uri.path_and_query().map_or("/", |p| p.as_str())
+    }
     fn headers(&self) -> HttpHeaders<'_> {
         HttpHeaders(&self.0.headers)
     }
@@ -74,7 +77,8 @@ where
     }
 }
 
-/// The contract's response for an outcome: its status, its one header, a short `text/plain` body.
+/// The contract's response for an outcome: its status, its one header, a short `text/plain` body
+/// (or a provider handshake's answer).
 ///
 /// ```
 /// use hookgate_tower::Outcome;
@@ -83,10 +87,12 @@ where
 /// assert_eq!(res.headers()["allow"], "POST");
 /// ```
 pub fn outcome_response(outcome: &Outcome) -> Response<Full<Bytes>> {
-    let mut res = Response::new(Full::new(Bytes::from_static(outcome.body_text().as_bytes())));
+    let mut res = Response::new(Full::new(outcome.body()));
     *res.status_mut() = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(outcome.content_type()));
+    // An echoed handshake challenge must never be sniffed as HTML.
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if let Some((name, value)) = outcome.header() {
         if let Ok(v) = HeaderValue::from_str(&value) {
             h.insert(name, v);
@@ -95,7 +101,7 @@ pub fn outcome_response(outcome: &Outcome) -> Response<Full<Bytes>> {
     res
 }
 
-/// The response for `outcome`: successes (202, 200 duplicate) as they are, refusals through the
+/// The response for `outcome`: successes (202, 200 duplicate, handshakes) as they are, refusals through the
 /// rejection hook.
 fn respond(outcome: &Outcome, on_rejection: &Option<Arc<dyn OnRejection>>) -> Response<Full<Bytes>> {
     match on_rejection {

@@ -13,10 +13,10 @@ use super::{Endpoint, Outcome};
 use crate::body::BodyBuffer;
 use crate::error::{VerifyError, VerifyErrorKind};
 use crate::event::{Event, Metadata};
+use crate::handshake::HandshakeReply;
 use crate::headers::{self, Headers};
 use crate::idempotency::{Claim, IdempotencyKey, IdempotencyStore, StoreError};
 use crate::sink::{Sink, SinkError, SinkErrorKind};
-use crate::handshake::HandshakeReply;
 use crate::verify::{RequestLine, Verified};
 
 /// A request's method and headers, as a framework holds them. Adapters implement it on a thin
@@ -229,7 +229,8 @@ impl<St: IdempotencyStore> Endpoint<St> {
         let url = self.inner.verifier.scheme().signs_url().then(|| self.request_url(request, headers)).flatten();
         let line = RequestLine { method: request.method(), url: url.as_deref() };
         self.inner.verifier.verify_request(line, headers, body, self.inner.clock.now()).map_err(|e| {
-            let unsigned = self.inner.verifier.scheme().handshake().filter(|_| e.kind() == VerifyErrorKind::MissingSignature);
+            let unsigned =
+                self.inner.verifier.scheme().handshake().filter(|_| e.kind() == VerifyErrorKind::MissingSignature);
             match unsigned.and_then(|h| h.answer_unsigned(body)) {
                 Some(reply) => self.handshake(Ok(reply), headers),
                 None => self.rejected(headers, e),

@@ -12,7 +12,7 @@ use crate::handshake::HandshakeReply;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
-    /// 200: a provider's handshake (Slack's `url_verification`, Meta's `hub.challenge`, ...),
+    /// 200 with `Hookgate-Handshake: true`: a provider's handshake (Slack's `url_verification`, Meta's `hub.challenge`, ...),
     /// answered by the core; nothing is claimed or handed off.
     Handshake(HandshakeReply),
     /// 202: verified, new, and handed off (quick-ack mode).
@@ -72,8 +72,7 @@ impl Outcome {
                 Some(("retry-after", retry_after.as_secs().max(1).to_string()))
             }
             Outcome::MethodNotAllowed => Some(("allow", "POST".into())),
-            // An echoed challenge must never be sniffed as HTML.
-            Outcome::Handshake(_) => Some(("x-content-type-options", "nosniff".into())),
+            Outcome::Handshake(_) => Some(("hookgate-handshake", "true".into())),
             _ => None,
         }
     }

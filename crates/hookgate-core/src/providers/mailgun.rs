@@ -21,7 +21,9 @@ use crate::scheme::{EventTypeSource, IdSource, Scheme, SignedContent, TimestampS
 pub fn scheme() -> Scheme {
     Scheme::builder("mailgun")
         .signature_field(path("signature.signature"))
-        .signed_content(SignedContent::parse("{field:signature.timestamp}{field:signature.token}").expect("valid template"))
+        .signed_content(
+            SignedContent::parse("{field:signature.timestamp}{field:signature.token}").expect("valid template"),
+        )
         .timestamp(TimestampSource::BodyField(path("signature.timestamp")))
         .id(IdSource::BodyField(path("event-data.id")))
         .event_type(EventTypeSource::BodyFields(vec![path("event-data.event")]))

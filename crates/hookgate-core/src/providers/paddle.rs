@@ -20,7 +20,11 @@ use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedCo
 pub fn scheme() -> Scheme {
     Scheme::builder("paddle")
         .signature_header("paddle-signature")
-        .syntax(SignatureSyntax::Params { timestamp_key: Some("ts".into()), signature_key: "h1".into(), separator: ';' })
+        .syntax(SignatureSyntax::Params {
+            timestamp_key: Some("ts".into()),
+            signature_key: "h1".into(),
+            separator: ';',
+        })
         .signed_content(SignedContent::parse("{timestamp}:{body}").expect("valid template"))
         .timestamp(TimestampSource::SignatureParam)
         .id(IdSource::BodyField(path("event_id")))

@@ -20,7 +20,9 @@
 //! ```
 
 use crate::handshake::Handshake;
-use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampFormat, TimestampSource};
+use crate::scheme::{
+    EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampFormat, TimestampSource,
+};
 
 /// The `twitch` scheme.
 pub fn scheme() -> Scheme {

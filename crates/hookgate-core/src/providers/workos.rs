@@ -13,7 +13,9 @@
 //! ```
 
 use crate::providers::path;
-use crate::scheme::{EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampFormat, TimestampSource};
+use crate::scheme::{
+    EventTypeSource, IdSource, Scheme, SignatureSyntax, SignedContent, TimestampFormat, TimestampSource,
+};
 
 /// The `workos` scheme.
 pub fn scheme() -> Scheme {

@@ -325,9 +325,12 @@ impl Verifier {
     ) -> Result<Authenticated<'a>, VerifyError> {
         let field = |i: Option<usize>| i.and_then(|i| found?[i].as_deref());
         let (name, value) = match &self.scheme.signature_field {
-            Some(path) => ("body", field(self.body_paths.signature).filter(|v| !v.is_empty()).ok_or_else(|| {
-                VerifyError::new(VerifyErrorKind::MissingSignature).detail(format!("no `{path}` field in the body"))
-            })?),
+            Some(path) => (
+                "body",
+                field(self.body_paths.signature).filter(|v| !v.is_empty()).ok_or_else(|| {
+                    VerifyError::new(VerifyErrorKind::MissingSignature).detail(format!("no `{path}` field in the body"))
+                })?,
+            ),
             None => {
                 let name = self.scheme.signature_header();
                 match headers::single(headers, name)? {
@@ -344,9 +347,9 @@ impl Verifier {
         }
         let signatures = header.decode()?;
         if self.scheme.signs_url() && request.url.is_none() {
-            return Err(VerifyError::new(VerifyErrorKind::MissingHeader)
-                .header("host")
-                .detail("the scheme signs the request URL, which is unknown: configure public_url or trust_forwarded"));
+            return Err(VerifyError::new(VerifyErrorKind::MissingHeader).header("host").detail(
+                "the scheme signs the request URL, which is unknown: configure public_url or trust_forwarded",
+            ));
         }
         let fields: Vec<&str> = self.body_paths.content.iter().map(|&i| field(Some(i)).unwrap_or_default()).collect();
         let content = Content {
@@ -424,12 +427,13 @@ impl Verifier {
         // Public-key schemes need the content in one piece: built once, for the first key.
         let message: std::cell::OnceCell<Vec<u8>> = std::cell::OnceCell::new();
         let message = || {
-            message.get_or_init(|| {
-                let mut m = Vec::with_capacity(content.body.len() + 64);
-                self.feed(content, |b| m.extend_from_slice(b));
-                m
-            })
-            .as_slice()
+            message
+                .get_or_init(|| {
+                    let mut m = Vec::with_capacity(content.body.len() + 64);
+                    self.feed(content, |b| m.extend_from_slice(b));
+                    m
+                })
+                .as_slice()
         };
         self.secrets.iter().enumerate().filter(|(_, s)| s.is_active(now)).find_map(|(index, secret)| {
             let ok = if let Some(tag) = secret.hmac_tag(|sink| self.feed(content, sink)) {

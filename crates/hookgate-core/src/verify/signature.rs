@@ -76,7 +76,8 @@ impl<'h> SignatureHeader<'h> {
             }
             SignatureSyntax::Params { timestamp_key, signature_key, separator } => {
                 for item in value.split(*separator).map(str::trim).filter(|i| !i.is_empty()) {
-                    let (key, v) = item.split_once('=').ok_or_else(|| malformed(name, "list entry is not `key=value`"))?;
+                    let (key, v) =
+                        item.split_once('=').ok_or_else(|| malformed(name, "list entry is not `key=value`"))?;
                     if Some(key) == timestamp_key.as_deref() {
                         if header.timestamp.is_some_and(|t| t != v) {
                             return Err(VerifyError::new(VerifyErrorKind::AmbiguousHeader)
