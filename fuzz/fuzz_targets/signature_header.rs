@@ -10,9 +10,10 @@ const BODY: &[u8] = br#"{"id":"evt_1","type":"fuzz.event","event":"fuzz.event","
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, value)) = data.split_first() else { return };
-    let (verifier, secret) = case(usize::from(sel & 0x0f));
+    let Some((&which, value)) = value.split_first() else { return };
+    let (verifier, secret) = case(usize::from(sel));
     let good = signed(&verifier, &secret, BODY);
-    let which = usize::from(sel >> 4) % good.len();
+    let which = usize::from(which) % good.len();
     let mut headers = good.clone();
     headers[which].1 = value.to_vec();
     let replaced_signature = headers[which].0 == verifier.scheme().signature_header();

@@ -101,7 +101,8 @@ fuzz_target!(|input: Input| {
         }
     }
     let verdict = verify_both(&verifier, &headers, &body);
-    if body != original {
+    // GitLab's shared token covers no content.
+    if body != original && verifier.scheme().algorithm() != hookgate_core::Algorithm::Token {
         assert!(verdict.is_none(), "a changed body verified");
     }
 });

@@ -8,6 +8,13 @@
 //! Every implementation reads the same `http::HeaderMap` and body, checks the same timestamp
 //! against the real clock, and must accept. 1 KiB and 64 KiB bodies.
 //!
+//! Two more tables, in the same interleaved rounds:
+//! - every preset's `verify` on a 1 KiB delivery beside the `standardwebhooks` and `svix` crates
+//!   verifying their own scheme on a 1 KiB body (the ratio is how many times faster hookgate is);
+//! - the providers `webhook-verify` also knows (Square, Twilio, Linear, Zoom, Dropbox, Discord,
+//!   SendGrid), both verifying the same request: the known-answer vector of that provider, at the
+//!   vector's own "now".
+//!
 //! `cargo bench --manifest-path bench/peers/Cargo.toml` runs rounds in which every row of a payload runs
 //! back to back (the machine is shared and drifts), and prints per-call medians over the rounds
 //! and the median of the per-round ratios to the floor. `PEERS_CRITERION=1 cargo bench
@@ -20,7 +27,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use hookgate_core::{Preset, Secret, SignOptions, Verifier};
+use hookgate_core::{Preset, RequestLine, Secret, SignOptions, TestRequest, Verifier, example_secret};
 use hookgate_tower::HttpHeaders;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::Sha256;
@@ -220,12 +227,171 @@ fn one(spec: &str) {
     }
 }
 
+/// Runs `rows` in `ROUNDS` interleaved rounds: per-call medians, and the median per-round ratio
+/// of row 0 to each row (how many times faster each row is than row 0).
+fn rounds(rows: &mut [Case], iters: u32) -> Vec<(f64, f64)> {
+    let mut times = vec![Vec::new(); rows.len()];
+    let mut ratios = vec![Vec::new(); rows.len()];
+    for _ in 0..ROUNDS {
+        let per: Vec<f64> = rows.iter_mut().map(|(_, f)| per_call(iters, f.as_mut())).collect();
+        for (i, t) in per.iter().enumerate() {
+            times[i].push(*t);
+            ratios[i].push(per[0] / t);
+        }
+    }
+    (0..rows.len()).map(|i| (median(times[i].clone()), median(ratios[i].clone()))).collect()
+}
+
+const URL: &str = "https://example.com/webhooks";
+
+/// Every preset's full `verify` of a signed 1 KiB delivery, after the two Standard Webhooks crates
+/// verifying their own scheme on a 1 KiB body.
+fn every_preset() {
+    let mut rows: Vec<Case> = Vec::new();
+    let (sw_headers, sw_body) = {
+        let body = body(1024);
+        let scheme = Preset::StandardWebhooks.scheme();
+        let secret = Secret::for_scheme(&scheme, SW_SECRET).unwrap();
+        let opts = SignOptions { id: Some("msg_1"), timestamp: Some(now_unix()), ..Default::default() };
+        (header_map(scheme.sign(&secret, &body, &opts).unwrap()), body)
+    };
+    {
+        let (h, b) = (sw_headers.clone(), sw_body.clone());
+        let wh = standardwebhooks::Webhook::new(SW_SECRET).unwrap();
+        rows.push(("standardwebhooks 1.0", Box::new(move || wh.verify(black_box(&b), black_box(&h)).unwrap())));
+        let wh = svix::webhooks::Webhook::new(SW_SECRET).unwrap();
+        let (h, b) = (sw_headers, sw_body);
+        rows.push(("svix 1.x webhooks", Box::new(move || wh.verify(black_box(&b), black_box(&h)).unwrap())));
+    }
+    for p in Preset::ALL {
+        let req = TestRequest::signed(p, example_secret(p), body(1024)).url(URL).id("msg_1").event_type("e");
+        let (h, b) = (header_map(req.headers().to_vec()), req.bytes().clone());
+        let v = Verifier::for_preset(p, &[example_secret(p)]).unwrap();
+        let line = RequestLine::post().url(URL);
+        v.verify_request(line, &HttpHeaders(&h), &b, SystemTime::now()).unwrap_or_else(|e| panic!("{p}: {e}"));
+        rows.push((
+            p.name(),
+            Box::new(move || {
+                black_box(v.verify_request(line, &HttpHeaders(black_box(&h)), black_box(&b), SystemTime::now()).unwrap());
+            }),
+        ));
+    }
+    println!("\n| preset (1 KiB, full verify) | algorithm | median per call | x faster than standardwebhooks | x faster than svix |");
+    println!("|---|---|---|---|---|");
+    let stats = rounds(&mut rows, 2000);
+    let svix = stats[1].0;
+    for ((name, _), (t, ratio)) in rows.iter().zip(&stats) {
+        let alg = Preset::from_name(name).map(|p| p.scheme().algorithm().name()).unwrap_or("hmac-sha256");
+        println!("| {name} | {alg} | {t:.0} ns | {ratio:.2}x | {:.2}x |", svix / t);
+    }
+}
+
+/// A provider's known-answer vector, as the bench reads it.
+struct Vector {
+    secret: String,
+    url: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    now: u64,
+}
+
+fn vector(name: &str) -> Vector {
+    let path = format!("{}/../../crates/hookgate-core/tests/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let text = |k: &str| v[k].as_str().unwrap().to_owned();
+    let pairs = v["headers"].as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().to_ascii_lowercase(), p[1].as_str().unwrap().to_owned()));
+    let mut headers = HeaderMap::new();
+    for (k, val) in pairs {
+        headers.append(HeaderName::try_from(k).unwrap(), HeaderValue::try_from(val).unwrap());
+    }
+    Vector { secret: text("secret"), url: text("url"), headers, body: text("body").into_bytes(), now: v["now"].as_u64().unwrap() }
+}
+
+struct At(u64);
+impl webhook_verify::Clock for At {
+    fn now(&self) -> u64 {
+        self.0
+    }
+}
+
+/// hookgate and `webhook-verify` on the same vectors, for the providers both know.
+fn shared_vectors() {
+    use webhook_verify::Provider as W;
+    let shared = [
+        (Preset::Square, W::Square),
+        (Preset::Twilio, W::Twilio),
+        (Preset::Linear, W::Linear),
+        (Preset::Zoom, W::Zoom),
+        (Preset::Dropbox, W::Dropbox),
+        (Preset::Discord, W::Discord),
+        (Preset::Sendgrid, W::SendGrid),
+    ];
+    println!("\n| provider (its vector) | body | hookgate verify | webhook-verify 0.1 | hookgate x faster |");
+    println!("|---|---|---|---|---|");
+    for (preset, provider) in shared {
+        let v = vector(preset.name());
+        let at = UNIX_EPOCH + std::time::Duration::from_secs(v.now);
+        let hookgate = Verifier::for_preset(preset, &[&v.secret]).unwrap();
+        let mut opts = webhook_verify::VerifyOptions::default()
+            .with_clock(Some(std::sync::Arc::new(At(v.now))))
+            .with_request_url(v.url.clone());
+        if preset == Preset::Twilio {
+            opts = opts.with_form_params(form_urlencoded::parse(&v.body).into_owned().collect::<Vec<_>>());
+        }
+        let wv_secret = if preset == Preset::Sendgrid {
+            let der = base64::engine::general_purpose::STANDARD.decode(&v.secret).unwrap();
+            opts = opts.with_verifying_material(webhook_verify::VerifyingKeyMaterial::EcdsaP256PublicKey(der));
+            webhook_verify::Secret::new("unused")
+        } else {
+            webhook_verify::Secret::new(v.secret.as_str())
+        };
+        let (h, b, url) = (v.headers.clone(), v.body.clone(), v.url.clone());
+        let line_url: &'static str = Box::leak(url.into_boxed_str());
+        hookgate.verify_request(RequestLine::post().url(line_url), &HttpHeaders(&h), &b, at).unwrap();
+        webhook_verify::verify(provider.clone(), &v.headers, &v.body, &wv_secret, opts.clone()).unwrap();
+        let mut rows: Vec<Case> = vec![
+            (
+                "webhook-verify",
+                Box::new(move || {
+                    webhook_verify::verify(provider.clone(), black_box(&v.headers), black_box(&v.body), &wv_secret, opts.clone())
+                        .unwrap();
+                }),
+            ),
+            (
+                "hookgate",
+                Box::new(move || {
+                    let line = RequestLine::post().url(line_url);
+                    black_box(hookgate.verify_request(line, &HttpHeaders(black_box(&h)), black_box(&b), at).unwrap());
+                }),
+            ),
+        ];
+        let len = rows.len();
+        let stats = rounds(&mut rows[..len], 2000);
+        let shown = |t: f64| if t >= 10_000.0 { format!("{:.1} µs", t / 1000.0) } else { format!("{t:.0} ns") };
+        println!(
+            "| {} | {} B | {} | {} | {:.2}x |",
+            preset.name(),
+            vector(preset.name()).body.len(),
+            shown(stats[1].0),
+            shown(stats[0].0),
+            stats[1].1
+        );
+    }
+}
+
 fn main() {
+    if std::env::var("PEERS_TABLES").is_ok_and(|v| v == "presets") {
+        every_preset();
+        shared_vectors();
+        return;
+    }
     if let Ok(spec) = std::env::var("PEERS_ONE") {
         one(&spec);
     } else if std::env::var("PEERS_CRITERION").is_ok_and(|v| v == "1") {
         with_criterion();
     } else {
         interleaved();
+        every_preset();
+        shared_vectors();
     }
 }
