@@ -16,15 +16,20 @@ pub fn now() -> SystemTime {
 /// A signing key for the `v1a` variant: seed bytes 7,7,7...
 pub const ED25519_SIGNING: &str = "whsk_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
-/// The presets the targets sign and verify: every one whose signature is a header and whose
-/// signed content needs no request URL (Twilio, Square and HubSpot sign the URL; Mailgun signs
-/// inside a JSON body: their parsers are reached through the same header and body code).
+/// The presets the targets sign and verify: every one whose signature is a header, whose signed
+/// content needs no request URL and that accepts any body (Twilio, Square and HubSpot sign the
+/// URL; Mailgun signs inside a JSON body, Linear requires a timestamp in it, X accepts only JSON
+/// objects: their parsers are reached through the same header and body code).
 pub fn presets() -> Vec<Preset> {
     Preset::ALL
         .into_iter()
         .filter(|p| {
             let s = p.scheme();
-            s.signature_field().is_none() && !s.signs_url()
+            let body_timestamp = matches!(s.timestamp_source(), hookgate_core::TimestampSource::BodyField(_));
+            s.signature_field().is_none()
+                && !s.signs_url()
+                && !(body_timestamp && s.enforces_timestamp())
+                && s.handshake() != Some(hookgate_core::Handshake::XCrc)
         })
         .collect()
 }

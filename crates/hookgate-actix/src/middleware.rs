@@ -243,7 +243,7 @@ impl<Sk: Sink, St: IdempotencyStore> QuickAck<Sk, St> {
         Self { endpoint, sink: Arc::new(sink), on_rejection: None }
     }
 
-    /// Replaces the response written for refusals (every outcome but 202 and 200 duplicate).
+    /// Replaces the response written for refusals (every outcome but 202, the 200 of a duplicate and a handshake's answer).
     /// Keep the outcome's status and headers: senders rely on them.
     pub fn on_rejection(mut self, f: impl Fn(&Outcome) -> HttpResponse + 'static) -> Self {
         self.on_rejection = Some(Rc::new(f));

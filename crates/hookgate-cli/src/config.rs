@@ -291,17 +291,15 @@ pub(crate) fn endpoint(
     })
 }
 
-/// An endpoint whose scheme signs the URL knows how to find it.
+/// An endpoint whose scheme signs the URL knows how to find it; `verify_token` is Meta's alone.
 fn signed_url(e: &EndpointSpec) -> anyhow::Result<()> {
-    if let Some(url) = &e.public_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            bail!("`{url}` is not an http:// or https:// URL");
-        }
-    } else if e.scheme.signs_url() && !e.trust_forwarded {
-        bail!(
-            "provider `{}` signs the request URL: set public_url (the URL the provider calls), or trust_forwarded = true behind a proxy that sets X-Forwarded-Proto/-Host",
-            e.scheme.name()
-        );
+    hookgate_core::check_signed_url(&e.scheme, e.public_url.as_deref(), e.trust_forwarded)
+        .map_err(|err| anyhow!("{err}"))
+}
+
+fn verify_token_fits(e: &EndpointSpec) -> anyhow::Result<()> {
+    if e.verify_token.is_some() && e.scheme.handshake() != Some(hookgate_core::Handshake::MetaSubscribe) {
+        bail!("verify_token is only used by provider = \"meta\" (its GET subscription check)");
     }
     Ok(())
 }
@@ -321,6 +319,7 @@ fn custom_scheme(c: CustomScheme) -> anyhow::Result<Scheme> {
         (None, Some(f)) => b = b.signature_field(field("signature_field", &f)?),
         _ => bail!("exactly one of signature_header and signature_field is required"),
     }
+    let list_timestamp = c.list.as_ref().is_some_and(|l| l.timestamp_key.is_some());
     b = b.syntax(match (c.prefix, c.list, c.versioned) {
         (prefix, None, false) => {
             SignatureSyntax::Single { prefix: prefix.unwrap_or_default().into(), prefix_required: true }
@@ -352,10 +351,7 @@ fn custom_scheme(c: CustomScheme) -> anyhow::Result<Scheme> {
             other => bail!("secret_format: unknown `{other}` (use raw, base64, hex or standard-webhooks)"),
         });
     }
-    let list_timestamp = matches!(
-        b.clone().build().map(|s| s.syntax().clone()),
-        Ok(SignatureSyntax::Params { timestamp_key: Some(_), .. })
-    );
+
     b = b.timestamp(match (c.timestamp_header, c.timestamp_field) {
         (Some(h), None) => TimestampSource::Header(h.into()),
         (None, Some(f)) => TimestampSource::BodyField(field("timestamp_field", &f)?),
@@ -434,6 +430,7 @@ pub(crate) fn from_flags(f: Flags<'_>) -> anyhow::Result<ServeConfig> {
     endpoint.trust_forwarded = f.trust_forwarded;
     endpoint.verify_token = f.verify_token.map(secret_text).transpose().context("--verify-token")?;
     signed_url(&endpoint).context("--public-url")?;
+    verify_token_fits(&endpoint).context("--verify-token")?;
     Ok(ServeConfig {
         listen: listen(f.listen).context("--listen")?,
         admin_listen: None,
@@ -539,6 +536,7 @@ pub(crate) fn from_toml(name: &str, text: &str, listen_flag: Option<&str>) -> an
         spec.verify_token =
             e.verify_token.as_deref().map(secret_text).transpose().map_err(|err| in_file(key("verify_token"), err))?;
         signed_url(&spec).map_err(|err| in_file(key("public_url"), err))?;
+        verify_token_fits(&spec).map_err(|err| in_file(key("verify_token"), err))?;
         spec.shadow = match e.mode.as_deref().unwrap_or("enforce") {
             "enforce" => false,
             "shadow" => true,
@@ -717,6 +715,63 @@ sink = { kind = "http", url = "http://127.0.0.1:4000/stripe", timeout_secs = 5 }
         assert!(admin_listen(&mut cfg, Some(DEFAULT_LISTEN)).is_err(), "not the webhooks' own address");
         let bad = file.replace("127.0.0.1:9090", "nowhere");
         assert!(from_toml("f", &bad, None).err().unwrap().to_string().contains("admin_listen"));
+    }
+
+    #[test]
+    fn custom_schemes_from_the_file() {
+        let file = r#"
+[[endpoints]]
+path = "/webhooks/acme"
+provider = "custom"
+secrets = ["s3cret"]
+
+[endpoints.scheme]
+name = "acme"
+algorithm = "hmac-sha256"
+signature_header = "X-Acme-Signature"
+list = { timestamp_key = "t", signature_key = "v1", separator = "," }
+encoding = "hex"
+signed_content = "{timestamp}.{body}"
+secret_format = "raw"
+timestamp_format = "unix"
+id_field = "id"
+event_type_fields = ["type"]
+"#;
+        let cfg = from_toml("h.toml", file, None).unwrap();
+        let scheme = &cfg.endpoints[0].scheme;
+        assert_eq!((scheme.name(), scheme.timestamp_source()), ("acme", &TimestampSource::SignatureParam));
+        // It verifies what Stripe's layout would sign with these keys.
+        let secret = hookgate_core::Secret::hmac("s3cret").unwrap();
+        let headers = scheme
+            .sign(
+                &secret,
+                br#"{"id":"e1","type":"t"}"#,
+                &hookgate_core::SignOptions { timestamp: Some(1), ..Default::default() },
+            )
+            .unwrap();
+        assert!(headers[0].1.starts_with("t=1,v1="));
+        let bad = file.replace("signature_header = \"X-Acme-Signature\"\n", "");
+        let e = format!("{:#}", from_toml("h.toml", &bad, None).err().unwrap());
+        assert!(e.contains("endpoints[0].scheme") && e.contains("signature_header"), "{e}");
+        let bad = file.replace("hmac-sha256", "rot13");
+        assert!(format!("{:#}", from_toml("h.toml", &bad, None).err().unwrap()).contains("algorithm"));
+        let token = file.replace("provider = \"custom\"", "provider = \"custom\"\nverify_token = \"x\"");
+        let e = format!("{:#}", from_toml("h.toml", &token, None).err().unwrap());
+        assert!(e.contains("verify_token"), "{e}");
+    }
+
+    #[test]
+    fn url_signing_presets_need_their_url() {
+        let file = "[[endpoints]]\npath = \"/tw\"\nprovider = \"twilio\"\nsecrets = [\"s\"]\n";
+        let e = format!("{:#}", from_toml("h.toml", file, None).err().unwrap());
+        assert!(e.contains("endpoints[0].public_url") && e.contains("signs the request URL"), "{e}");
+        let ok = file.replace("secrets", "public_url = \"https://h.example.com/tw\"\nsecrets");
+        assert_eq!(
+            from_toml("h.toml", &ok, None).unwrap().endpoints[0].public_url.as_deref(),
+            Some("https://h.example.com/tw")
+        );
+        let fwd = file.replace("secrets", "trust_forwarded = true\nsecrets");
+        assert!(from_toml("h.toml", &fwd, None).unwrap().endpoints[0].trust_forwarded);
     }
 
     #[test]

@@ -31,24 +31,25 @@ fn family(s: &Scheme) -> &'static str {
 }
 
 pub(crate) fn main(name: Option<&str>) -> anyhow::Result<()> {
-    match name {
+    let text = match name {
         None => list(),
-        Some(name) => {
-            let preset = Preset::from_name(name).map_err(|e| anyhow!("{e}"))?;
-            print!("{}", describe(preset));
-        }
-    }
+        Some(name) => describe(Preset::from_name(name).map_err(|e| anyhow!("{e}"))?),
+    };
+    // A closed pipe (`hookgate providers | head`) is not an error worth a message.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     Ok(())
 }
 
-fn list() {
-    println!("{} presets. `hookgate providers NAME` describes one in full.", Preset::ALL.len());
+fn list() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} presets. `hookgate providers NAME` describes one in full.", Preset::ALL.len());
     for fam in FAMILIES {
         let presets: Vec<Preset> = Preset::ALL.into_iter().filter(|p| family(&p.scheme()) == fam).collect();
         if presets.is_empty() {
             continue;
         }
-        println!("\n{fam}");
+        let _ = writeln!(out, "\n{fam}");
         let rows: Vec<[String; 4]> = presets
             .iter()
             .map(|p| {
@@ -64,10 +65,11 @@ fn list() {
         }
         for r in rows {
             let cells: Vec<String> = r.iter().zip(width).map(|(c, w)| format!("{c:<w$}")).collect();
-            println!("  {}", cells.join("  ").trim_end());
+            let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
         }
     }
-    println!("\nplus `custom`: a scheme built from parts ([endpoints.scheme] in the config, docs/config.md).");
+    out.push_str("\nplus `custom`: a scheme built from parts ([endpoints.scheme] in the config, docs/config.md).\n");
+    out
 }
 
 /// How the signature is sent, e.g. `Stripe-Signature: t=<unix>,v1=<hex>`.
@@ -83,7 +85,8 @@ pub(crate) fn signature_form(s: &Scheme) -> String {
     let form = match s.syntax() {
         SignatureSyntax::Single { prefix, .. } => format!("{prefix}{value}"),
         SignatureSyntax::Params { timestamp_key: Some(t), signature_key, separator } => {
-            format!("{t}=<unix>{separator}{signature_key}={value}")
+            let unit = if s.timestamp_format() == TimestampFormat::UnixMillis { "<unix ms>" } else { "<unix>" };
+            format!("{t}={unit}{separator}{signature_key}={value}")
         }
         SignatureSyntax::Params { timestamp_key: None, signature_key, separator } => {
             format!("{signature_key}={value}[{separator}{signature_key}=...]")

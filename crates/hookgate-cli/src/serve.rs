@@ -209,11 +209,16 @@ struct Shadow {
 /// verdict, and answers with the app's answer. No dedupe: the app sees every request.
 async fn shadow(
     axum::extract::State(s): axum::extract::State<Shadow>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     let (name, provider) = (s.endpoint.name(), s.endpoint.verifier().scheme().name().to_owned());
-    let verdict = s.endpoint.verifier().verify(&hookgate_tower::HttpHeaders(&headers), &body, SystemTime::now());
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let head =
+        hookgate_core::Head { method: method.as_str(), uri: target, headers: &hookgate_tower::HttpHeaders(&headers) };
+    let verdict = s.endpoint.verify_request(&head, &body);
     match &verdict {
         Ok(v) => {
             tracing::info!(endpoint = name, delivery_id = v.delivery_id(), "shadow verdict: verified");

@@ -5,11 +5,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
-use base64::Engine as _;
 use clap::Args;
-use hookgate_core::{
-    Preset, RequestLine, Secret, SignatureSyntax, TimestampFormat, TimestampSource, Verifier, VerifyErrorKind,
-};
+use hookgate_core::{Preset, RequestLine, Secret, Verifier, VerifyErrorKind};
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
@@ -106,7 +103,7 @@ pub(crate) fn diagnose(
                 verifier.window().past().as_secs()
             ));
             // Is the signature itself right? Check at the webhook's own time.
-            if let Some(ts) = timestamp_of(verifier, headers) {
+            if let Some(ts) = verifier.claimed_timestamp(headers, body) {
                 let then = UNIX_EPOCH + Duration::from_secs(ts.max(0) as u64);
                 match verify(verifier, body, then) {
                     Ok(_) => out.push_str("  the signature itself is valid: this is an old capture or a replay (use --now to check it at its own time).\n"),
@@ -114,9 +111,7 @@ pub(crate) fn diagnose(
                 }
             }
         }
-        VerifyErrorKind::SignatureMismatch => {
-            explain_mismatch(preset, verifier, secret_texts, &verify, body, now, &mut out)
-        }
+        VerifyErrorKind::SignatureMismatch => explain_mismatch(verifier, secret_texts, &verify, body, now, &mut out),
         VerifyErrorKind::MissingSignature
         | VerifyErrorKind::MalformedHeader
         | VerifyErrorKind::AmbiguousHeader
@@ -126,29 +121,6 @@ pub(crate) fn diagnose(
         _ => {}
     }
     Report { valid: false, text: out }
-}
-
-/// The timestamp the request carries (header or `t=` entry), in Unix seconds, for checking it at
-/// its own time.
-fn timestamp_of(verifier: &Verifier, headers: &[(String, String)]) -> Option<i64> {
-    let s = verifier.scheme();
-    let text = headers.iter().find_map(|(k, v)| match (s.timestamp_source(), s.syntax()) {
-        (TimestampSource::Header(h), _) if k.eq_ignore_ascii_case(h) => Some(v.trim()),
-        (TimestampSource::SignatureParam, SignatureSyntax::Params { timestamp_key: Some(key), separator, .. })
-            if k.eq_ignore_ascii_case(s.signature_header()) =>
-        {
-            v.split(*separator).find_map(|p| p.trim().split_once('=').filter(|(k, _)| k == key).map(|(_, t)| t))
-        }
-        _ => None,
-    })?;
-    match s.timestamp_format() {
-        TimestampFormat::UnixMillis => text.parse::<i64>().ok().map(|ms| ms / 1000),
-        TimestampFormat::Rfc3339 => humantime::parse_rfc3339_weak(text.trim_end_matches('Z'))
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64),
-        _ => text.parse().ok(),
-    }
 }
 
 /// Python's `json.dumps` default separators (`, ` and `: `).
@@ -196,26 +168,42 @@ fn reencodings(body: &[u8]) -> Vec<(String, Vec<u8>)> {
     v
 }
 
-fn alt_secrets(preset: Preset, text: &str) -> Vec<(String, Secret)> {
-    let mut v = Vec::new();
-    let std = matches!(preset, Preset::StandardWebhooks | Preset::Svix);
-    if std {
-        if let Ok(s) = Secret::hmac(text.as_bytes()) {
-            v.push(("used as raw bytes instead of base64-decoding it".to_string(), s));
-        }
-    } else if let Some(b64) = text.strip_prefix("whsec_") {
-        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            if let Ok(s) = Secret::hmac(&bytes) {
-                v.push(("with `whsec_` base64-decoded".to_string(), s));
+/// The secrets a user may have meant: the same text decoded another way than the preset says.
+fn alt_secrets(scheme: &hookgate_core::Scheme, text: &str) -> Vec<(String, Secret)> {
+    use hookgate_core::SecretFormat;
+    let alg = scheme.algorithm();
+    if alg.name().starts_with("hmac") {
+        let hmac = |bytes: &[u8]| Secret::parse(alg, SecretFormat::Raw, &String::from_utf8_lossy(bytes)).ok();
+        let mut v = Vec::new();
+        let whsec = text.strip_prefix("whsec_");
+        match scheme.secret_format() {
+            SecretFormat::StandardWebhooks | SecretFormat::Base64 => {
+                v.extend(
+                    Secret::parse(alg, SecretFormat::Raw, text)
+                        .ok()
+                        .map(|s| ("used as raw bytes instead of base64-decoding it".to_string(), s)),
+                );
+            }
+            _ => {
+                if let Some(b64) = whsec {
+                    v.extend(
+                        Secret::parse(alg, SecretFormat::Base64, b64)
+                            .ok()
+                            .map(|s| ("with `whsec_` base64-decoded".to_string(), s)),
+                    );
+                    v.extend(hmac(b64.as_bytes()).map(|s| ("without the `whsec_` prefix".to_string(), s)));
+                } else {
+                    v.extend(
+                        hmac(format!("whsec_{text}").as_bytes()).map(|s| ("with a `whsec_` prefix".to_string(), s)),
+                    );
+                }
             }
         }
-        if let Ok(s) = Secret::hmac(b64.as_bytes()) {
-            v.push(("without the `whsec_` prefix".to_string(), s));
-        }
-    } else if let Ok(s) = Secret::hmac(format!("whsec_{text}").as_bytes()) {
-        v.push(("with a `whsec_` prefix".to_string(), s));
+        v
+    } else {
+        // Public keys and shared tokens have one spelling each.
+        Vec::new()
     }
-    v
 }
 
 /// Verifies the request as captured, with another verifier, body or "now".
@@ -223,7 +211,6 @@ type Check<'a> =
     dyn Fn(&Verifier, &[u8], SystemTime) -> Result<hookgate_core::Verified, hookgate_core::VerifyError> + 'a;
 
 fn explain_mismatch(
-    preset: Preset,
     verifier: &Verifier,
     secret_texts: &[String],
     verify: &Check<'_>,
@@ -242,7 +229,7 @@ fn explain_mismatch(
         }
     }
     for text in secret_texts {
-        for (what, s) in alt_secrets(preset, text) {
+        for (what, s) in alt_secrets(verifier.scheme(), text) {
             if verify(&Verifier::new(verifier.scheme().clone(), s).with_window(verifier.window()), body, now).is_ok() {
                 out.push_str(&format!("  diagnosis: secret format — the signature matches the secret {what}.\n"));
                 return;

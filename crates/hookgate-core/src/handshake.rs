@@ -46,9 +46,9 @@ pub enum Handshake {
     /// Intercom's check when the URL is saved: an unsigned `HEAD`; answered `200` with no body.
     IntercomHead,
     /// X's challenge-response check: `GET ?crc_token=T`; answered `200 application/json`
-    /// `{"response_token": "sha256=" + base64(HMAC-SHA256(secret, T))}`. Only tokens of
-    /// base64/URL-safe characters are answered, so the answer can never be a valid signature of
-    /// a JSON delivery (both are the same HMAC).
+    /// `{"response_token": "sha256=" + base64(HMAC-SHA256(secret, T))}`. That answer is the
+    /// signature a delivery of body `T` would carry, so only tokens of base64/URL-safe
+    /// characters are answered and only JSON-object deliveries accepted: no answer can sign one.
     XCrc,
 }
 
@@ -191,6 +191,11 @@ impl Handshake {
             }
             Handshake::DiscordPing if event_type == Some("1") => {
                 Some(Ok(HandshakeReply::json(serde_json::json!({ "type": 1 }))))
+            }
+            // The CRC answer is the HMAC a delivery of that token's text would carry: X's
+            // deliveries are JSON objects, so anything else is refused, CRC answers included.
+            Handshake::XCrc if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') => {
+                Some(Err(malformed("an X delivery is a JSON object")))
             }
             _ => None,
         }

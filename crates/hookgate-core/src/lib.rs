@@ -2,8 +2,9 @@
 //!
 //! The framework-agnostic heart of hookgate, for anyone who **receives webhooks**: given a
 //! request's headers, its raw body bytes and "now", it decides whether the webhook is genuine
-//! (HMAC or Ed25519 signature over the exact bytes, compared in constant time, within a replay
-//! window, with secret rotation), and extracts the delivery id, event type and timestamp. It then
+//! (HMAC-SHA1/256/512, Ed25519, ECDSA P-256 or shared-token schemes over the exact bytes,
+//! compared in constant time, within a replay window, with secret rotation), extracts the delivery
+//! id, event type and timestamp, and answers the providers' handshakes. It then
 //! makes sure each delivery is processed once ([`IdempotencyStore`]) and that a 2xx is only sent
 //! once the event is safe: handed to a [`Sink`] ([`Endpoint::quick_ack`]) or handled
 //! ([`Endpoint::handle`]).
@@ -66,7 +67,8 @@ pub use idempotency::{
     MemoryStoreBuilder, StoreError, StoreErrorKind,
 };
 pub use pipeline::{
-    DEFAULT_MAX_BODY_BYTES, Endpoint, EndpointBuilder, FullBody, Head, Outcome, RequestHead, full_body,
+    DEFAULT_MAX_BODY_BYTES, Endpoint, EndpointBuilder, FullBody, Head, Outcome, RequestHead, check_signed_url,
+    full_body,
 };
 pub use providers::Preset;
 pub use replay::{Clock, FixedClock, ManualClock, ReplayWindow, SystemClock};

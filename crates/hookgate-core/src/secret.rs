@@ -42,8 +42,8 @@ pub enum SecretFormat {
     Hex,
 }
 
-/// The tag of an HMAC: up to 64 bytes (SHA-512).
-#[derive(Debug, Clone, Copy)]
+/// The tag of an HMAC: up to 64 bytes (SHA-512). No `Debug`: it is an expected signature.
+#[derive(Clone, Copy)]
 pub(crate) struct Tag {
     bytes: [u8; 64],
     len: usize,
@@ -91,14 +91,15 @@ impl HmacKey {
         }
     }
 
-    /// Overwrites the keyed state in place with a zero-key state (sha1/sha2 offer no zeroize).
+    /// Overwrites the keyed state in place (through the box for SHA-512) with a zero-key state
+    /// (sha1/sha2 offer no zeroize).
     fn wipe(&mut self) {
         let zero = [0u8; 64];
-        *self = match self {
-            Self::Sha1(_) => Self::Sha1(Hmac::new_from_slice(&zero).expect("any key length")),
-            Self::Sha256(_) => Self::Sha256(Hmac::new_from_slice(&zero).expect("any key length")),
-            Self::Sha512(_) => Self::Sha512(Box::new(Hmac::new_from_slice(&zero).expect("any key length"))),
-        };
+        match self {
+            Self::Sha1(m) => *m = Hmac::new_from_slice(&zero).expect("any key length"),
+            Self::Sha256(m) => *m = Hmac::new_from_slice(&zero).expect("any key length"),
+            Self::Sha512(m) => **m = Hmac::new_from_slice(&zero).expect("any key length"),
+        }
         std::hint::black_box(self);
     }
 }
@@ -167,7 +168,12 @@ impl Secret {
             return Self::ed25519(&decode_b64(b64, "whpk_")?);
         }
         if let Some(b64) = text.strip_prefix("whsk_") {
-            return Self::ed25519(&decode_b64(b64, "whsk_")?);
+            // A signing key: the 32-byte seed alone, or the seed followed by its public key.
+            let bytes = decode_b64(b64, "whsk_")?;
+            return match bytes.len() {
+                32 => Self::ed25519_seed(&bytes),
+                _ => Self::ed25519(&bytes),
+            };
         }
         let b64 = text.strip_prefix("whsec_").unwrap_or(text);
         Self::hmac(&*decode_b64(b64, "whsec_")?)
@@ -194,6 +200,13 @@ impl Secret {
             _ => return Err(invalid("Ed25519 key must be 32 bytes (public) or 64 bytes (seed + public)")),
         };
         Ok(Self { material, expires_at: None })
+    }
+
+    /// An Ed25519 signing key from its 32-byte seed.
+    fn ed25519_seed(seed: &[u8]) -> Result<Self, ConfigError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        bytes.copy_from_slice(seed);
+        Ok(Self { material: Material::Ed25519Signing(Box::new(SigningKey::from_bytes(&bytes))), expires_at: None })
     }
 
     /// An ECDSA P-256 key: DER SubjectPublicKeyInfo (public) or PKCS#8 (private), or PEM text.
@@ -463,6 +476,12 @@ mod tests {
         }
         assert!(Secret::standard_webhooks("whsec_").is_err());
         assert!(Secret::standard_webhooks("whsec_%%%").is_err());
+    }
+
+    #[test]
+    fn whsk_seed_alone_is_a_signing_key() {
+        let sk = Secret::standard_webhooks("whsk_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=").unwrap();
+        assert!(sk.ed25519_signing().is_some());
     }
 
     #[test]

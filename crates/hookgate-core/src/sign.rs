@@ -90,7 +90,15 @@ impl Scheme {
         opts: &SignOptions<'_>,
     ) -> Result<(Bytes, Vec<(String, String)>), ConfigError> {
         let not_json = || ConfigError::new(ConfigErrorKind::InvalidValue, "the body must be a JSON object");
-        let parsed = serde_json::from_slice::<serde_json::Value>(body).ok().filter(|v| v.is_object());
+        // One "now" for the timestamp written into the body and the one signed.
+        let opts = &SignOptions {
+            timestamp: Some(opts.timestamp.unwrap_or_else(|| unix_seconds(SystemTime::now()))),
+            ..*opts
+        };
+        let body_timestamp = matches!(self.timestamp, TimestampSource::BodyField(_)) && self.enforces_timestamp();
+        let parsed = (body_timestamp || self.signature_field.is_some())
+            .then(|| serde_json::from_slice::<serde_json::Value>(body).ok().filter(|v| v.is_object()))
+            .flatten();
         // A sender stamps its timestamp where the scheme reads it (Mailgun, Linear).
         let (body, parsed) = match (&self.timestamp, parsed) {
             (TimestampSource::BodyField(path), Some(mut value)) if self.enforces_timestamp() => {

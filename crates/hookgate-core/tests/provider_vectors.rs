@@ -249,3 +249,51 @@ async fn handshakes_are_answered_by_the_core() {
     }
     assert!(seen >= 6, "handshake cases: {seen}");
 }
+
+/// Mailgun signs `{timestamp}{token}` with nothing between them: moving characters between the
+/// two, or dropping the timestamp into the token, keeps the signature. The timestamp is required
+/// and enforced, so neither forgery passes.
+#[test]
+fn mailgun_timestamp_and_token_cannot_trade_characters() {
+    let (_, v) = vectors().into_iter().find(|(p, _)| *p == Preset::Mailgun).unwrap();
+    let verifier = verifier(Preset::Mailgun, &v.secret);
+    let body: serde_json::Value = serde_json::from_str(&v.body).unwrap();
+    let (ts, token) = (body["signature"]["timestamp"].as_str().unwrap(), body["signature"]["token"].as_str().unwrap());
+    let forged = |timestamp: Option<String>, token: String| {
+        let mut b = body.clone();
+        match timestamp {
+            Some(t) => b["signature"]["timestamp"] = t.into(),
+            None => {
+                b["signature"].as_object_mut().unwrap().remove("timestamp");
+            }
+        }
+        b["signature"]["token"] = token.into();
+        verify(&v, &verifier, &b.to_string(), v.now).map(|_| ())
+    };
+    // The whole timestamp moved into the token.
+    assert_eq!(forged(None, format!("{ts}{token}")), Err(VerifyErrorKind::MalformedBody));
+    // The first character of the token moved into the timestamp, and the reverse.
+    let (first, rest) = token.split_at(1);
+    assert!(forged(Some(format!("{ts}{first}")), rest.to_owned()).is_err());
+    let (head, last) = ts.split_at(ts.len() - 1);
+    assert!(forged(Some(head.to_owned()), format!("{last}{token}")).is_err());
+}
+
+/// X's CRC answer is the HMAC of the token: it must never verify as a delivery of that text.
+#[tokio::test]
+async fn an_x_crc_answer_never_signs_a_delivery() {
+    let secret = "consumer-secret";
+    let endpoint = Endpoint::builder("x", verifier(Preset::X, secret)).build().unwrap();
+    let (tx, mut rx) = hookgate_core::channel(4);
+    let token = "OGQzYzJiMWE";
+    let head = Head { method: "GET", uri: "/x?crc_token=OGQzYzJiMWE", headers: &[] as &[(&str, &str)] };
+    let outcome = endpoint.quick_ack(&head, full_body(""), &tx).await;
+    assert_eq!(outcome.status(), 200);
+    let answer: serde_json::Value = serde_json::from_slice(&outcome.body()).unwrap();
+    let signature = answer["response_token"].as_str().unwrap().to_owned();
+    let headers = [("x-twitter-webhooks-signature", signature.as_str())];
+    let forged = Head { method: "POST", uri: "/x", headers: &headers[..] };
+    let outcome = endpoint.quick_ack(&forged, full_body(token), &tx).await;
+    assert_eq!(outcome.status(), 400, "{outcome:?}");
+    assert!(rx.try_recv().is_err());
+}

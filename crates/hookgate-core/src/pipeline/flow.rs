@@ -226,9 +226,7 @@ impl<St: IdempotencyStore> Endpoint<St> {
         headers: &H,
         body: &[u8],
     ) -> Result<Verified, Outcome> {
-        let url = self.inner.verifier.scheme().signs_url().then(|| self.request_url(request, headers)).flatten();
-        let line = RequestLine { method: request.method(), url: url.as_deref() };
-        self.inner.verifier.verify_request(line, headers, body, self.inner.clock.now()).map_err(|e| {
+        self.check(request, headers, body).map_err(|e| {
             let unsigned =
                 self.inner.verifier.scheme().handshake().filter(|_| e.kind() == VerifyErrorKind::MissingSignature);
             match unsigned.and_then(|h| h.answer_unsigned(body)) {
@@ -236,6 +234,23 @@ impl<St: IdempotencyStore> Endpoint<St> {
                 None => self.rejected(headers, e),
             }
         })
+    }
+
+    /// Verifies `request` with `body` as this endpoint does (its URL rule, its clock), without
+    /// claiming or handing anything off: for shadow mode and diagnostics.
+    pub fn verify_request<R: RequestHead + ?Sized>(&self, request: &R, body: &[u8]) -> Result<Verified, VerifyError> {
+        self.check(request, &request.headers(), body)
+    }
+
+    fn check<R: RequestHead + ?Sized, H: Headers + ?Sized>(
+        &self,
+        request: &R,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Verified, VerifyError> {
+        let url = self.inner.verifier.scheme().signs_url().then(|| self.request_url(request, headers)).flatten();
+        let line = RequestLine { method: request.method(), url: url.as_deref() };
+        self.inner.verifier.verify_request(line, headers, body, self.inner.clock.now())
     }
 
     /// The full URL the provider called, for schemes that sign it: the configured public URL

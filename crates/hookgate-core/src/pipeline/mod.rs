@@ -17,6 +17,7 @@ use crate::error::{ConfigError, ConfigErrorKind};
 use crate::idempotency::{IdempotencyStore, MemoryStore};
 use crate::providers::Preset;
 use crate::replay::{Clock, SystemClock};
+use crate::scheme::Scheme;
 use crate::verify::Verifier;
 
 /// One webhook endpoint: its verifier, idempotency store and limits. Cheap to clone.
@@ -95,6 +96,32 @@ pub struct EndpointBuilder<St> {
     public_url: Option<Arc<str>>,
     trust_forwarded: bool,
     verify_token: Option<[u8; 32]>,
+}
+
+/// Checks that an endpoint of `scheme` can know the URL it signs: a `public_url` (an `http://` or
+/// `https://` URL), or `trust_forwarded`. Schemes that do not sign the URL need neither.
+///
+/// ```
+/// use hookgate_core::{Preset, check_signed_url};
+/// assert!(check_signed_url(&Preset::Twilio.scheme(), None, false).is_err());
+/// assert!(check_signed_url(&Preset::Twilio.scheme(), Some("https://h.example.com/tw"), false).is_ok());
+/// assert!(check_signed_url(&Preset::Github.scheme(), None, false).is_ok());
+/// ```
+pub fn check_signed_url(scheme: &Scheme, public_url: Option<&str>, trust_forwarded: bool) -> Result<(), ConfigError> {
+    match public_url {
+        Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => Err(ConfigError::new(
+            ConfigErrorKind::InvalidValue,
+            format!("public_url `{url}` is not an http:// or https:// URL"),
+        )),
+        None if scheme.signs_url() && !trust_forwarded => Err(ConfigError::new(
+            ConfigErrorKind::InvalidValue,
+            format!(
+                "provider `{}` signs the request URL: set public_url (the URL the provider calls), or trust_forwarded behind a proxy that sets X-Forwarded-Proto/-Host",
+                scheme.name()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Default body limit: 1 MiB.
@@ -222,21 +249,7 @@ impl<St: IdempotencyStore> EndpointBuilder<St> {
         if self.name.is_empty() {
             return bad("endpoint name must not be empty");
         }
-        let scheme = self.verifier.scheme();
-        if scheme.signs_url() && self.public_url.is_none() && !self.trust_forwarded {
-            return Err(ConfigError::new(
-                ConfigErrorKind::InvalidValue,
-                format!(
-                    "provider `{}` signs the request URL: set public_url (the URL the provider calls), or trust_forwarded behind a proxy that sets X-Forwarded-Proto/-Host",
-                    scheme.name()
-                ),
-            ));
-        }
-        if let Some(url) = &self.public_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return bad("public_url must be an http:// or https:// URL");
-            }
-        }
+        check_signed_url(self.verifier.scheme(), self.public_url.as_deref(), self.trust_forwarded)?;
         if let Some(memory) = (&self.store as &dyn std::any::Any).downcast_ref::<MemoryStore>() {
             memory.serve(&self.name);
         }

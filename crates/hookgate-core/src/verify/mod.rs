@@ -270,14 +270,21 @@ impl Verifier {
 
         let timestamp = match (auth.timestamp, take(paths.timestamp)) {
             (Some(t), _) => Some(t),
-            (None, Some(text)) => {
-                let t = self.parse_time(&text, true);
-                if let (Some(t), true) = (t, self.scheme.enforces_timestamp()) {
+            (None, text) if paths.timestamp.is_some() => {
+                let t = text.as_deref().and_then(|t| self.parse_time(t, true));
+                if self.scheme.enforces_timestamp() {
+                    // An enforced timestamp must be there: else nothing stops a replay (and for
+                    // Mailgun, whose signed timestamp and token are concatenated, a timestamp
+                    // moved into the token would keep the signature).
+                    let t = t.ok_or_else(|| {
+                        VerifyError::new(VerifyErrorKind::MalformedBody)
+                            .detail("the body's timestamp field is missing or not a timestamp")
+                    })?;
                     self.window.check(t, now)?;
                 }
                 t
             }
-            (None, None) => None,
+            (None, _) => None,
         };
         let body_id = take(paths.id).filter(|v| !v.is_empty());
         let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
@@ -310,8 +317,21 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<usize, VerifyError> {
+        self.authenticate_request(RequestLine::post(), headers, body, now)
+    }
+
+    /// [`Self::authenticate`] for a request sent with `request`'s method to its URL.
+    #[cfg(feature = "test-util")]
+    #[doc(hidden)]
+    pub fn authenticate_request<H: Headers + ?Sized>(
+        &self,
+        request: RequestLine<'_>,
+        headers: &H,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<usize, VerifyError> {
         let early = self.body_paths.early.then(|| probe(body, &self.body_paths.paths));
-        self.check(RequestLine::post(), headers, body, early.as_ref(), now).map(|a| a.secret_index)
+        self.check(request, headers, body, early.as_ref(), now).map(|a| a.secret_index)
     }
 
     /// Signature, id and timestamp headers, replay window: in the order a request is refused.
@@ -394,6 +414,10 @@ impl Verifier {
         let (text, name) = match &self.scheme.timestamp {
             TimestampSource::Header(h) => match headers::single(headers, h)? {
                 Some(v) if !v.is_empty() => (v, &**h),
+                // A timestamp that is neither signed nor enforced is only reported (Sentry's).
+                None if !self.scheme.enforces_timestamp() && !self.scheme.content.uses(&ContentPart::Timestamp) => {
+                    return Ok((None, None));
+                }
                 _ => return Err(VerifyError::new(VerifyErrorKind::MissingHeader).header(h)),
             },
             TimestampSource::SignatureParam => {
@@ -459,6 +483,19 @@ impl Verifier {
     pub(crate) fn sign_with_active_secret(&self, data: &[u8], now: SystemTime) -> Option<Vec<u8>> {
         let index = self.secrets.iter().position(|s| s.is_active(now))?;
         self.sign_with_secret(index, data)
+    }
+
+    /// The timestamp a request carries (header, signature entry or body field), in Unix seconds,
+    /// unverified: for diagnosing a stale request at its own time (`hookgate verify`).
+    pub fn claimed_timestamp<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> Option<i64> {
+        if let TimestampSource::BodyField(_) = &self.scheme.timestamp {
+            let found = probe(body, &self.body_paths.paths);
+            return self.parse_time(found[self.body_paths.timestamp?].as_deref()?, true);
+        }
+        let value = headers::single(headers, self.scheme.signature_header()).ok().flatten().unwrap_or_default();
+        let header = SignatureHeader::parse(&self.scheme, self.scheme.signature_header(), value).ok();
+        let dummy = SignatureHeader::empty();
+        self.timestamp(headers, header.as_ref().unwrap_or(&dummy)).ok()?.1
     }
 
     /// The delivery id a request claims, unverified, for the log line of a refusal: the id

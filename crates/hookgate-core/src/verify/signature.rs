@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use ed25519_dalek::{Signature, VerifyingKey};
+use smallvec::SmallVec;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{VerifyError, VerifyErrorKind};
@@ -18,7 +19,7 @@ const MAX_LEN: usize = 72;
 /// The longest shared token accepted.
 const MAX_TOKEN_LEN: usize = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Alg {
     /// An HMAC tag of this many bytes.
     Hmac(usize),
@@ -27,8 +28,8 @@ enum Alg {
     Token,
 }
 
-/// One signature as written in the header, not yet decoded.
-#[derive(Debug)]
+/// One signature as written in the header, not yet decoded. No `Debug`: a presented shared token
+/// is the secret itself when it is genuine.
 struct Written<'h> {
     alg: Alg,
     encoding: Encoding,
@@ -36,29 +37,41 @@ struct Written<'h> {
 }
 
 /// What the signature header holds: its signatures and, for `t=`-style lists, the timestamp.
-#[derive(Debug)]
 pub(crate) struct SignatureHeader<'h> {
     name: &'h str,
-    written: Vec<Written<'h>>,
+    // Headers carry one signature, two during a rotation: kept inline, no allocation.
+    written: SmallVec<[Written<'h>; 2]>,
     /// The `t=` entry of a [`SignatureSyntax::Params`] list, exactly as sent.
     pub(crate) timestamp: Option<&'h str>,
 }
 
-/// The header's signatures, decoded.
-#[derive(Debug, Default)]
+/// The header's signatures, decoded. No `Debug`, as for [`Written`].
+#[derive(Default)]
 pub(crate) struct Signatures<'h> {
-    /// HMAC tags, zero-padded to 64 bytes, with their length.
-    hmac: Vec<([u8; 64], usize)>,
+    /// HMAC tags, zero-padded to 64 bytes, with their length (inline for up to two).
+    hmac: SmallVec<[([u8; 64], usize); 2]>,
     ed25519: Vec<Signature>,
     p256: Vec<p256::ecdsa::Signature>,
     tokens: Vec<&'h str>,
 }
 
+impl std::fmt::Debug for SignatureHeader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The signatures themselves are left out (a presented token may be the secret).
+        f.debug_struct("SignatureHeader").field("name", &self.name).field("signatures", &self.written.len()).finish()
+    }
+}
+
 impl<'h> SignatureHeader<'h> {
+    /// A header with no signature and no timestamp entry.
+    pub(crate) fn empty() -> Self {
+        SignatureHeader { name: "", written: SmallVec::new(), timestamp: None }
+    }
+
     /// Splits `value` (the header `name`'s value, non-empty) as the scheme's syntax says.
     /// Entries of other versions or keys are ignored, so nobody can downgrade.
     pub(crate) fn parse(scheme: &Scheme, name: &'h str, value: &'h str) -> Result<Self, VerifyError> {
-        let mut header = SignatureHeader { name, written: Vec::new(), timestamp: None };
+        let mut header = SignatureHeader { name, written: SmallVec::new(), timestamp: None };
         let alg = match scheme.algorithm {
             Algorithm::Ed25519 => Alg::Ed25519,
             Algorithm::EcdsaP256 => Alg::P256,
@@ -204,12 +217,13 @@ impl Signatures<'_> {
 
     /// Whether `key` made one of the ECDSA P-256 signatures (SHA-256) over the message.
     pub(crate) fn has_p256<'m>(&self, key: &p256::ecdsa::VerifyingKey, signed: impl FnOnce() -> &'m [u8]) -> bool {
-        use p256::ecdsa::signature::Verifier as _;
+        use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+        use sha2::Digest as _;
         if self.p256.is_empty() {
             return false;
         }
-        let message = signed();
-        self.p256.iter().any(|s| key.verify(message, s).is_ok())
+        let digest = sha2::Sha256::digest(signed());
+        self.p256.iter().any(|s| key.verify_prehash(&digest, s).is_ok())
     }
 
     /// Whether one of the presented tokens is `secret` (a shared token), in constant time.
@@ -263,7 +277,7 @@ mod tests {
     fn compares_every_byte() {
         let mut padded = [0; 64];
         padded[..32].copy_from_slice(&[7; 32]);
-        let sigs = Signatures { hmac: vec![(padded, 32)], ..Default::default() };
+        let sigs = Signatures { hmac: smallvec::smallvec![(padded, 32)], ..Default::default() };
         assert!(sigs.has_hmac(&[7; 32]));
         for i in 0..32 {
             let mut tag = [7u8; 32];
