@@ -320,3 +320,33 @@ fn the_channel_needs_no_timer() {
         assert_eq!(e.quick_ack(&h, h.body(), &tx).await.status(), 202);
     });
 }
+
+/// A URL-signing preset verifies against the configured public URL (with the request's query),
+/// or, only with `trust_forwarded`, against the URL rebuilt from `X-Forwarded-*` and `Host`;
+/// an endpoint with neither is not built.
+#[tokio::test]
+async fn url_signing_presets_verify_the_url_the_provider_called() {
+    let (tx, _rx) = hookgate_core::channel(8);
+    let body = "AccountSid=AC1&Body=Hello";
+    let verifier = || Verifier::for_preset(Preset::Twilio, &["auth-token"]).unwrap();
+    assert!(Endpoint::builder("/tw", verifier()).build().is_err());
+
+    let public = Endpoint::builder("/tw", verifier()).public_url("https://hooks.example.com/tw").build().unwrap();
+    let signed = |url: &str| TestRequest::signed(Preset::Twilio, "auth-token", body).url(url);
+    // The request reaches hookgate at another host and path (a proxy): the public URL is what counts.
+    let req = signed("https://hooks.example.com/tw?x=1").without("host").header("host", "10.0.0.7:8080");
+    assert_eq!(public.quick_ack(&req, req.body(), &tx).await.status(), 202);
+    let elsewhere = signed("https://evil.example.com/tw");
+    assert_eq!(public.quick_ack(&elsewhere, elsewhere.body(), &tx).await.status(), 401);
+
+    let forwarded = Endpoint::builder("/tw2", verifier()).trust_forwarded(true).build().unwrap();
+    let req = signed("https://hooks.example.com/tw?x=2")
+        .without("host")
+        .header("host", "10.0.0.7:8080")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "hooks.example.com");
+    assert_eq!(forwarded.quick_ack(&req, req.body(), &tx).await.status(), 202);
+    // Without the forwarded headers the rebuilt URL is http://10.0.0.7:8080/tw?x=2: refused.
+    let bare = req.clone().without("x-forwarded-proto").without("x-forwarded-host");
+    assert_eq!(forwarded.quick_ack(&bare, bare.body(), &tx).await.status(), 401);
+}

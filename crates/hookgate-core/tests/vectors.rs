@@ -234,3 +234,26 @@ fn rfc4231_case_2_through_a_custom_scheme() {
     let h = [("x-sig", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")];
     v.verify(&h, b"what do ya want for nothing?", at(1)).unwrap();
 }
+
+// Source: RFC 4231 test case 2 (HMAC-SHA512) and RFC 2202 test case 2 (HMAC-SHA1).
+#[test]
+fn sha512_and_sha1_published_vectors_through_custom_schemes() {
+    use hookgate_core::{Algorithm, Scheme, SecretFormat};
+    let cases = [
+        (
+            Algorithm::HmacSha512,
+            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+        ),
+        (Algorithm::HmacSha1, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
+    ];
+    for (alg, mac) in cases {
+        let scheme = Scheme::builder("rfc").algorithm(alg).signature_header("x-sig").build().unwrap();
+        let v = Verifier::new(scheme, Secret::parse(alg, SecretFormat::Raw, "Jefe").unwrap());
+        v.verify(&[("x-sig", mac)], b"what do ya want for nothing?", at(1)).unwrap();
+        let e = v.verify(&[("x-sig", mac)], b"what do ya want for nothing!", at(1)).unwrap_err();
+        assert_eq!(e.kind(), VerifyErrorKind::SignatureMismatch);
+        // A tag of another length is malformed, not a mismatch.
+        let short = &mac[..mac.len() - 2];
+        assert_eq!(v.verify(&[("x-sig", short)], b"x", at(1)).unwrap_err().kind(), VerifyErrorKind::MalformedHeader);
+    }
+}
