@@ -4,6 +4,8 @@
 #   hand-proxy wrk → `hand-proxy` (a minimal hyper reverse proxy written by hand) → the app
 #   hookgate   wrk → `hookgate serve --provider github --sink http://app` (verify, claim, POST
 #              with the Hookgate-* headers, complete) → the app
+#   hookgate-quiet (only with ROWS="... hookgate-quiet"): the same with HOOKGATE_LOG=warn, i.e.
+#              without the log line per delivery, to see what that line costs
 # 1 KiB GitHub-signed JSON, a new X-GitHub-Delivery id on every request (so every request is a
 # new delivery and is forwarded), 50 connections, unpinned: on 2 cores the proxy, the app and wrk
 # share the CPU. Reported: medians of requests/s, p50, p99, the proxy's CPU time per request
@@ -47,6 +49,8 @@ run_row() {
     hand-proxy) target/release/hand-proxy $PROXY "http://127.0.0.1:$APP/webhooks" & pid=$! ;;
     hookgate) target/release/hookgate serve --provider github --secret $SECRET --listen 127.0.0.1:$PROXY \
       --sink "http://127.0.0.1:$APP/webhooks" >/dev/null 2>&1 & pid=$! ;;
+    hookgate-quiet) HOOKGATE_LOG=warn target/release/hookgate serve --provider github --secret $SECRET \
+      --listen 127.0.0.1:$PROXY --sink "http://127.0.0.1:$APP/webhooks" >/dev/null 2>&1 & pid=$! ;;
   esac
   for _ in $(seq 100); do curl -s -o /dev/null -X POST "http://127.0.0.1:$port/webhooks" && break; sleep 0.05; done
   local before; before=$(ticks "${pid:-$app_pid}")
@@ -56,8 +60,9 @@ run_row() {
   return 0
 }
 
+ROWS=${ROWS:-app hand-proxy hookgate}
 for r in $(seq "$RUNS"); do
-  for row in app hand-proxy hookgate; do run_row $row "$r"; done
+  for row in $ROWS; do run_row $row "$r"; done
 done
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
@@ -69,7 +74,7 @@ non2xx() { awk '/Non-2xx/ {print $NF}' "$1"; }
 med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "| row | req/s | p50 ms | p99 ms | proxy CPU µs/request | vs app alone (req/s, p99) | vs hand-proxy (req/s) |"
 echo "|---|---|---|---|---|---|---|"
-for row in app hand-proxy hookgate; do
+for row in $ROWS; do
   bad=$(for r in $(seq "$RUNS"); do non2xx "$OUT/$row.$r.wrk"; done | paste -sd+ | sed 's/^$/0/' | bc)
   [ "$bad" != 0 ] && echo "warning: $row: $bad non-2xx answers" >&2
   rps_m=$(for r in $(seq "$RUNS"); do rps "$OUT/$row.$r.wrk"; done | med)
