@@ -220,7 +220,9 @@ fn read_body(spec: &str) -> anyhow::Result<Vec<u8>> {
 /// request's CPU time); if stderr cannot keep up, lines are dropped, never requests. Hold the
 /// guard until the end: dropping it flushes what is buffered.
 fn logging() -> tracing_appender::non_blocking::WorkerGuard {
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    // Buffered: the writer thread flushes whenever it has drained the queue, so under load many
+    // lines go out in one write instead of one system call each, and no line waits longer.
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(1 << 16, std::io::stderr()));
     let filter = tracing_subscriber::EnvFilter::try_from_env("HOOKGATE_LOG").unwrap_or_else(|_| "info".into());
     let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     if LOG_FORMAT.get() == Some(&LogFormat::Json) {

@@ -131,16 +131,25 @@ impl ForwardMetrics {
     }
 }
 
-/// One endpoint's labels, for the middleware around its route.
+/// One endpoint's labels, for the middleware around its route, with its duration histogram
+/// resolved once (not looked up by label on every request).
 #[derive(Clone)]
 pub(crate) struct Route {
-    pub(crate) metrics: Metrics,
-    pub(crate) endpoint: Arc<str>,
-    pub(crate) provider: Arc<str>,
+    metrics: Metrics,
+    endpoint: Arc<str>,
+    provider: Arc<str>,
+    duration: prometheus::Histogram,
+}
+
+impl Route {
+    pub(crate) fn new(metrics: &Metrics, endpoint: &str, provider: Arc<str>) -> Self {
+        let duration = metrics.duration.with_label_values(&[endpoint, &provider]);
+        Self { metrics: metrics.clone(), endpoint: endpoint.into(), provider, duration }
+    }
 }
 
 /// The outcome label of an answer: what hookgate decided, or the app's status when it forwarded.
-fn outcome(res: &Response) -> String {
+fn outcome(res: &Response) -> std::borrow::Cow<'static, str> {
     let duplicate = res.headers().contains_key("hookgate-duplicate");
     match res.status().as_u16() {
         202 => "accepted".into(),
@@ -154,7 +163,7 @@ fn outcome(res: &Response) -> String {
         503 => "unavailable".into(),
         502 => "app_unreachable".into(),
         504 => "app_timeout".into(),
-        other => format!("app_{other}"),
+        other => format!("app_{other}").into(),
     }
 }
 
@@ -162,8 +171,7 @@ fn outcome(res: &Response) -> String {
 pub(crate) async fn record(State(route): State<Route>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let res = next.run(req).await;
-    let labels = [&*route.endpoint, &*route.provider];
-    route.metrics.duration.with_label_values(&labels).observe(started.elapsed().as_secs_f64());
+    route.duration.observe(started.elapsed().as_secs_f64());
     route.metrics.requests.with_label_values(&[&*route.endpoint, &*route.provider, &outcome(&res)]).inc();
     res
 }

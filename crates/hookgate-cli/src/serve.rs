@@ -147,7 +147,7 @@ async fn run(cfg: ServeConfig, wait_for_sink: bool) -> anyhow::Result<()> {
                 route.route_service(&e.path, tower::Layer::layer(&WebhookLayer::new(endpoint), forward.clone()))
             }
         };
-        let labels = crate::metrics::Route { metrics: metrics.clone(), endpoint: e.path.as_str().into(), provider };
+        let labels = crate::metrics::Route::new(&metrics, &e.path, provider);
         app = app.merge(route.layer(axum::middleware::from_fn_with_state(labels, crate::metrics::record)));
     }
     drop(tx);
