@@ -145,8 +145,10 @@ struct BodyPaths {
     signature: Option<usize>,
     /// The signed fields, in the order of the signed content.
     content: Vec<usize>,
-    /// Whether the check itself reads fields (so the body is probed before the signature).
-    early: bool,
+    /// How many of `paths`, from the first, the check itself reads (the signature and the signed
+    /// fields). `verify` reads every path in one pass before the MAC when there are any;
+    /// `authenticate`, the security decision alone, reads only these.
+    checked: usize,
 }
 
 impl BodyPaths {
@@ -174,8 +176,9 @@ impl BodyPaths {
             _ => None,
         };
         debug_assert!(b.paths.len() <= MAX_BODY_FIELDS);
-        let early = signature.is_some() || !content.is_empty();
-        BodyPaths { id, event, timestamp, signature, content, early, ..b }
+        // The signature and the signed fields were added first: they are the first paths.
+        let checked = usize::from(signature.is_some()) + content.len();
+        BodyPaths { id, event, timestamp, signature, content, checked, ..b }
     }
 }
 
@@ -256,7 +259,9 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<Verified, VerifyError> {
         let paths = &self.body_paths;
-        let early = paths.early.then(|| probe(body, &paths.paths));
+        // When the check reads body fields, every field is read in that one pass: the others may
+        // come first in the body (Mailgun's event data precedes its signature).
+        let early = (paths.checked > 0).then(|| probe(body, &paths.paths));
         let auth = self.check(request, headers, body, early.as_ref(), now)?;
         let late;
         let found = match &early {
@@ -330,7 +335,8 @@ impl Verifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<usize, VerifyError> {
-        let early = self.body_paths.early.then(|| probe(body, &self.body_paths.paths));
+        let paths = &self.body_paths;
+        let early = (paths.checked > 0).then(|| probe(body, &paths.paths[..paths.checked]));
         self.check(request, headers, body, early.as_ref(), now).map(|a| a.secret_index)
     }
 
