@@ -24,10 +24,10 @@ const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// Forwards verified deliveries to one URL of the app. Cheap to clone (one shared part): the
 /// service is cloned for every request.
 #[derive(Clone)]
-pub(crate) struct Forward(Arc<Target>);
+pub(crate) struct Forward(Arc<Upstream>);
 
 /// Where and how [`Forward`] posts.
-pub(crate) struct Target {
+pub(crate) struct Upstream {
     client: Client<HttpConnector, Full<Bytes>>,
     url: Uri,
     timeout: Duration,
@@ -36,8 +36,8 @@ pub(crate) struct Target {
 }
 
 impl std::ops::Deref for Forward {
-    type Target = Target;
-    fn deref(&self) -> &Target {
+    type Target = Upstream;
+    fn deref(&self) -> &Upstream {
         &self.0
     }
 }
@@ -48,7 +48,7 @@ impl Forward {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(timeout));
-        Ok(Self(Arc::new(Target {
+        Ok(Self(Arc::new(Upstream {
             client: Client::builder(TokioExecutor::new()).build(connector),
             url,
             timeout,
