@@ -216,10 +216,27 @@ fn with_criterion() {
 }
 
 /// `PEERS_ONE="github/hookgate authenticate/20000"`: runs one row of the 1 KiB payload that many
-/// times and nothing else, for `valgrind --tool=callgrind` (two counts give instructions per call).
+/// times and nothing else, for `valgrind --tool=callgrind` (two counts give instructions per call);
+/// `PEERS_ONE="preset:zendesk/authenticate/20000"` (or `/verify/`) one preset of table 2b.
 fn one(spec: &str) {
     let mut it = spec.splitn(3, '/');
     let (payload, row, n) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap().parse::<u32>().unwrap());
+    // `preset:NAME/authenticate/N`: a preset's row of table 2b.
+    if let Some(name) = payload.strip_prefix("preset:") {
+        let p = Preset::from_name(name).unwrap();
+        let req = TestRequest::signed(p, example_secret(p), shaped_body(p)).url(URL).id("msg_1").event_type("e");
+        let (h, b) = (header_map(req.headers().to_vec()), req.bytes().clone());
+        let v = Verifier::for_preset(p, &[example_secret(p)]).unwrap();
+        let line = RequestLine::post().url(URL);
+        for _ in 0..n {
+            if row == "authenticate" {
+                black_box(v.authenticate_request(line, &HttpHeaders(&h), &b, SystemTime::now()).unwrap());
+            } else {
+                black_box(v.verify_request(line, &HttpHeaders(&h), &b, SystemTime::now()).unwrap());
+            }
+        }
+        return;
+    }
     let payload = PAYLOADS.into_iter().find(|p| *p == payload).expect("payload");
     let (_, mut f) = cases(payload, 1024).into_iter().find(|(name, _)| name.starts_with(row)).expect("row");
     for _ in 0..n {

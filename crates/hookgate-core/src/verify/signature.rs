@@ -201,7 +201,7 @@ fn decode_base64(text: &str, max: usize) -> Option<([u8; MAX_LEN + 3], usize)> {
 impl Signatures<'_> {
     /// Whether `tag` is one of the HMAC signatures; every one is compared in constant time.
     pub(crate) fn has_hmac(&self, tag: &[u8]) -> bool {
-        let matched = self.hmac.iter().fold(Choice::from(0), |acc, (s, len)| acc | s[..*len].ct_eq(tag));
+        let matched = self.hmac.iter().fold(Choice::from(0), |acc, (s, len)| acc | equal(&s[..*len], tag));
         bool::from(matched)
     }
 
@@ -230,6 +230,20 @@ impl Signatures<'_> {
     pub(crate) fn has_token(&self, secret: &Secret) -> bool {
         self.tokens.iter().fold(false, |acc, t| acc | secret.token_matches(t.as_bytes()))
     }
+}
+
+/// Whether `a` and `b` are equal, in constant time for equal lengths (lengths are public): compared
+/// eight bytes at a time with `subtle`, a quarter of the work of comparing byte by byte.
+fn equal(a: &[u8], b: &[u8]) -> Choice {
+    if a.len() != b.len() {
+        return Choice::from(0);
+    }
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a8.remainder().ct_eq(b8.remainder());
+    a8.zip(b8).fold(tail, |acc, (x, y)| {
+        let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("chunks of eight"));
+        acc & word(x).ct_eq(&word(y))
+    })
 }
 
 fn malformed(header: &str, why: &'static str) -> VerifyError {
