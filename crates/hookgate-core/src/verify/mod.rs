@@ -133,6 +133,8 @@ struct Authenticated<'a> {
     timestamp: Option<i64>,
     /// The timestamp exactly as sent (part of the signed content for some schemes).
     timestamp_text: Option<&'a str>,
+    /// The signed body fields' values, as signed (the digest id hashes them again).
+    fields: Vec<&'a str>,
 }
 
 /// The body fields a scheme reads, as one list for one probe of the body.
@@ -295,7 +297,16 @@ impl Verifier {
         let (delivery_id, id_from_provider) = match (auth.header_id, body_id) {
             (Some(h), _) => (Arc::from(h), true),
             (None, Some(v)) => (v, true),
-            (None, None) => (self.digest_id(request, auth.timestamp_text.unwrap_or_default(), body, found), false),
+            (None, None) => {
+                let content = Content {
+                    id: "",
+                    timestamp: auth.timestamp_text.unwrap_or_default(),
+                    body,
+                    request,
+                    fields: &auth.fields,
+                };
+                (self.digest_id(content), false)
+            }
         };
         let event_type = match &self.scheme.event_type {
             EventTypeSource::Header(h) => headers::single(headers, h)?.filter(|v| !v.is_empty()).map(Arc::from),
@@ -390,7 +401,7 @@ impl Verifier {
                 .header(name)
                 .detail(format!("none of {} signature(s) matched an active secret", header.len()))
         })?;
-        Ok(Authenticated { secret_index, header_id, timestamp, timestamp_text })
+        Ok(Authenticated { secret_index, header_id, timestamp, timestamp_text, fields })
     }
 
     /// The delivery id header, for schemes that have one: required (unless optional), at most
@@ -519,10 +530,7 @@ impl Verifier {
     }
 
     /// `sha256:<64 hex digits>` of the signed content.
-    fn digest_id(&self, request: RequestLine<'_>, ts: &str, body: &[u8], found: &[Found; MAX_PATHS]) -> Arc<str> {
-        let fields: Vec<&str> =
-            self.body_paths.content.iter().map(|&i| found[i].as_deref().unwrap_or_default()).collect();
-        let content = Content { id: "", timestamp: ts, body, request, fields: &fields };
+    fn digest_id(&self, content: Content<'_>) -> Arc<str> {
         let mut h = Sha256::new();
         self.feed(content, |b| h.update(b));
         format!("sha256:{}", hex::encode(h.finalize())).into()
