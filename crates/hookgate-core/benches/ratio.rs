@@ -336,7 +336,7 @@ fn main() {
         let body = shared::body(size);
         let (iters, label) = if size == 1024 { (2000, "1 KiB") } else { (40, "64 KiB") };
         let floor_key = floor_key();
-        for p in Preset::ALL {
+        for p in shared::presets() {
             let (v, headers) = shared::signed(p, &body, ID);
             let (mut f, mut a, mut w, mut ra, mut rw) = (vec![], vec![], vec![], vec![], vec![]);
             let by_hand = by_hand(p);
